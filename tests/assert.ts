@@ -1,5 +1,5 @@
 /** Minimal assertions (Deno's std is not reachable from here). */
-import { isDeepStrictEqual, inspect } from "node:util";
+import { inspect, isDeepStrictEqual } from "node:util";
 
 /** Thrown when an assertion fails. */
 export class AssertionError extends Error {
@@ -10,7 +10,9 @@ export class AssertionError extends Error {
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
   if (!isDeepStrictEqual(actual, expected)) {
     throw new AssertionError(
-      `${msg ? msg + ": " : ""}values differ\n  actual:   ${inspect(actual)}\n  expected: ${inspect(expected)}`,
+      `${msg ? msg + ": " : ""}values differ\n  actual:   ${inspect(actual)}\n  expected: ${
+        inspect(expected)
+      }`,
     );
   }
 }
@@ -23,7 +25,9 @@ export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
 /** Asserts that `s` contains `part`. */
 export function assertStringIncludes(s: string, part: string, msg?: string): void {
   if (!s.includes(part)) {
-    throw new AssertionError(`${msg ? msg + ": " : ""}expected ${inspect(s)} to include ${inspect(part)}`);
+    throw new AssertionError(
+      `${msg ? msg + ": " : ""}expected ${inspect(s)} to include ${inspect(part)}`,
+    );
   }
 }
 

@@ -48,7 +48,9 @@ export function utf8(s: string): Uint8Array {
 export function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
   // getRandomValues is limited to 65536 bytes per call.
-  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)));
+  for (let o = 0; o < n; o += 65536) {
+    crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)));
+  }
   return out;
 }
 

@@ -2,4 +2,4 @@
 export { crc32, fnv1a32, hmacMd5, hmacSha256, md5, sha256 } from "./hash.ts";
 export { Shake128Stream } from "./shake.ts";
 export { type Aead, type AeadAlgorithm, createAead, TAG_LENGTH } from "./aead.ts";
-export { aesDecryptBlock, aesEncryptBlock, AesCfbStream } from "./aes.ts";
+export { AesCfbStream, aesDecryptBlock, aesEncryptBlock } from "./aes.ts";

@@ -1,7 +1,13 @@
 /** Shared VMess vocabulary: security kinds, option bits, commands, addresses. */
 
 /** A security as written in a V2Ray config. */
-export type Security = "aes-128-gcm" | "chacha20-poly1305" | "auto" | "none" | "aes-128-cfb" | "zero";
+export type Security =
+  | "aes-128-gcm"
+  | "chacha20-poly1305"
+  | "auto"
+  | "none"
+  | "aes-128-cfb"
+  | "zero";
 
 /** A security as it travels in the header's low nibble (auto is resolved before sending). */
 export type WireSecurity = "aes-128-cfb" | "aes-128-gcm" | "chacha20-poly1305" | "none";

@@ -1,0 +1,14 @@
+/** What every inbound and outbound factory is handed. */
+import type { Policy } from "../config/mod.ts";
+import type { Dispatcher } from "../core/handlers.ts";
+import type { Logger } from "../log/mod.ts";
+
+/** Shared services of a running instance. */
+export interface InstanceContext {
+  /** The process logger. */
+  readonly logger: Logger;
+  /** Resolved policy levels. */
+  readonly policy: Policy;
+  /** Routes and dials on behalf of inbounds. */
+  readonly dispatcher: Dispatcher;
+}

@@ -1,0 +1,53 @@
+/** The dispatcher: routing decision, then the chosen outbound's dial. */
+import type { Dispatcher, Outbound, PacketStream } from "../core/handlers.ts";
+import type { Destination } from "../core/destination.ts";
+import type { Session } from "../core/session.ts";
+import type { ByteStream } from "../core/stream.ts";
+import type { Router } from "../routing/mod.ts";
+import { DenorayError } from "../core/errors.ts";
+
+/** Routes with `router` over `outbounds` (the first is the default). */
+export class RoutingDispatcher implements Dispatcher {
+  readonly #router: Router;
+  #outbounds: Outbound[] = [];
+  #byTag = new Map<string, Outbound>();
+
+  /** A dispatcher; outbounds are set once they are built (they may need the dispatcher). */
+  constructor(router: Router) {
+    this.#router = router;
+  }
+
+  /** Installs the outbounds, in config order. */
+  setOutbounds(outbounds: Outbound[]): void {
+    this.#outbounds = outbounds;
+    this.#byTag = new Map(outbounds.filter((o) => o.tag !== "").map((o) => [o.tag, o]));
+  }
+
+  /** The outbound with `tag`. */
+  outbound(tag: string): Outbound | undefined {
+    return this.#byTag.get(tag);
+  }
+
+  /** The outbound for a session and destination. */
+  pick(session: Session, destination: Destination): Outbound {
+    const tag = this.#router.route(session, destination);
+    const ob = tag === null ? this.#outbounds[0] : this.#byTag.get(tag);
+    if (!ob) {
+      throw new DenorayError(
+        "no-outbound",
+        `no outbound for ${destination.address}:${destination.port}`,
+      );
+    }
+    return ob;
+  }
+
+  /** Routes and dials a TCP destination. */
+  dispatch(session: Session, destination: Destination): Promise<ByteStream> {
+    return this.pick(session, destination).dial(session, destination);
+  }
+
+  /** Routes and opens a UDP flow. */
+  dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
+    return this.pick(session, destination).dialPacket(session, destination);
+  }
+}

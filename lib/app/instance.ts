@@ -1,0 +1,64 @@
+/** A running denoray: the inbounds, outbounds and router a config describes. */
+import type { Config } from "../config/mod.ts";
+import { resolvePolicy } from "../config/mod.ts";
+import type { Inbound } from "../core/handlers.ts";
+import type { Logger } from "../log/mod.ts";
+import { createInbound } from "../inbound/mod.ts";
+import { createOutbound } from "../outbound/mod.ts";
+import { createRouter } from "../routing/mod.ts";
+import { RoutingDispatcher } from "./dispatcher.ts";
+import type { InstanceContext } from "./context.ts";
+
+/** Starts and stops everything a config describes. */
+export class Instance {
+  readonly #config: Config;
+  readonly #logger: Logger;
+  #inbounds: Inbound[] = [];
+
+  /** An instance of `config` logging to `logger`; nothing runs until start(). */
+  constructor(config: Config, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
+  }
+
+  /**
+   * Builds the outbounds and binds every inbound, logging one line per listener. A protocol that
+   * is not implemented yet is logged as an error and skipped; a bind failure stops everything and rejects.
+   */
+  async start(): Promise<void> {
+    const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing));
+    const ctx: InstanceContext = {
+      logger: this.#logger,
+      policy: resolvePolicy(this.#config.policy),
+      dispatcher,
+    };
+    dispatcher.setOutbounds(this.#config.outbounds.map((o) => createOutbound(o, ctx)));
+    try {
+      for (const ib of this.#config.inbounds) {
+        const inbound = createInbound(ib, ctx);
+        await inbound.start();
+        this.#inbounds.push(inbound);
+        for (const a of inbound.addresses()) {
+          this.#logger.warning(
+            `inbound ${inbound.tag || ib.protocol} (${ib.protocol}) listening on ${a}`,
+          );
+        }
+      }
+    } catch (e) {
+      await this.stop(0);
+      throw e;
+    }
+  }
+
+  /** Addresses of every listener, in config order. */
+  addresses(): string[] {
+    return this.#inbounds.flatMap((i) => i.addresses());
+  }
+
+  /** Closes the listeners, then live connections after `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    const inbounds = this.#inbounds;
+    this.#inbounds = [];
+    await Promise.all(inbounds.map((i) => i.close(graceMs)));
+  }
+}

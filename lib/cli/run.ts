@@ -1,0 +1,41 @@
+/** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
+import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
+import { Instance } from "../app/instance.ts";
+import { type Logger, loggerFromConfig } from "../log/mod.ts";
+import { DEFAULT_CONFIG } from "./default_config.ts";
+
+/** How long live connections may finish after a stop signal. */
+export const SHUTDOWN_GRACE_MS = 2_000;
+
+function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
+  for (const w of warnings) logger.warning(`config: ${formatIssue(w)}`);
+}
+
+/** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
+export async function runCommand(files: readonly string[]): Promise<number> {
+  const { config, warnings } = files.length > 0
+    ? await loadConfigFiles(files)
+    : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+  const logger = loggerFromConfig(config.log);
+  logWarnings(logger, warnings);
+  const instance = new Instance(config, logger);
+  await instance.start();
+  logger.warning(
+    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
+  );
+  const { promise: stopped, resolve } = Promise.withResolvers<string>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((sig) => {
+    const h = () => resolve(sig);
+    Deno.addSignalListener(sig, h);
+    return [sig, h] as const;
+  });
+  const signal = await stopped;
+  for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  logger.warning(
+    `${signal} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
+  );
+  await instance.stop(SHUTDOWN_GRACE_MS);
+  logger.warning("denoray stopped");
+  return 0;
+}

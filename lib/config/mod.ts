@@ -1,0 +1,26 @@
+/** Config: V2Ray 4 JSON (with comments) read, merged and validated into typed structures. */
+export { loadConfigFiles, loadConfigObject, type LoadedConfig } from "./load.ts";
+export { parseJsonc } from "./jsonc.ts";
+export { mergeConfigs } from "./merge.ts";
+export {
+  type Config,
+  type InboundConfig,
+  type OutboundConfig,
+  validateConfig,
+} from "./validate.ts";
+export { ConfigError, type ConfigIssue, formatIssue, formatPath } from "./issues.ts";
+export {
+  DEFAULT_LEVEL,
+  type LevelPolicy,
+  type Policy,
+  resolvePolicy,
+  type SystemPolicy,
+} from "./policy.ts";
+export type * from "./protocols/mod.ts";
+export type {
+  AllocateConfig,
+  LogConfig,
+  PolicyConfig,
+  RoutingConfig,
+  RuleConfig,
+} from "./schema.ts";

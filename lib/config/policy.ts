@@ -1,0 +1,89 @@
+/** Policy levels resolved against V2Ray 4.34's real defaults (spec §9). */
+import type { PolicyConfig } from "./schema.ts";
+
+/** One level's effective policy, in milliseconds and bytes. */
+export interface LevelPolicy {
+  /** Request-header read deadline (inbound, always level 0's). */
+  readonly handshakeMs: number;
+  /** Inactivity timeout while both directions are open. */
+  readonly connIdleMs: number;
+  /** Uplink idle limit after the downlink finished. */
+  readonly uplinkOnlyMs: number;
+  /** Downlink idle limit after the uplink finished. */
+  readonly downlinkOnlyMs: number;
+  /** Per-connection read buffer in bytes. */
+  readonly bufferSize: number;
+  /** Count this level's users' uplink bytes. */
+  readonly statsUserUplink: boolean;
+  /** Count this level's users' downlink bytes. */
+  readonly statsUserDownlink: boolean;
+}
+
+/** System-wide counters to keep. */
+export interface SystemPolicy {
+  /** Per-inbound uplink counter. */
+  readonly statsInboundUplink: boolean;
+  /** Per-inbound downlink counter. */
+  readonly statsInboundDownlink: boolean;
+  /** Per-outbound uplink counter. */
+  readonly statsOutboundUplink: boolean;
+  /** Per-outbound downlink counter. */
+  readonly statsOutboundDownlink: boolean;
+}
+
+/** Resolves a level number to its policy. */
+export interface Policy {
+  /** The effective policy of `level`. */
+  level(level: number): LevelPolicy;
+  /** The system counters. */
+  readonly system: SystemPolicy;
+}
+
+/** V2Ray 4.34's code defaults: handshake 60 s, connIdle 300 s, uplinkOnly 1 s, downlinkOnly 1 s. */
+export const DEFAULT_LEVEL: LevelPolicy = {
+  handshakeMs: 60_000,
+  connIdleMs: 300_000,
+  uplinkOnlyMs: 1_000,
+  downlinkOnlyMs: 1_000,
+  // V2Ray's 512 KiB is a pipe between goroutines; here it bounds one read, so 32 KiB.
+  bufferSize: 32 * 1024,
+  statsUserUplink: false,
+  statsUserDownlink: false,
+};
+
+const NO_SYSTEM_STATS: SystemPolicy = {
+  statsInboundUplink: false,
+  statsInboundDownlink: false,
+  statsOutboundUplink: false,
+  statsOutboundDownlink: false,
+};
+
+/**
+ * The policy of a config. Without a `policy` section V2Ray uses its DefaultManager, which gives
+ * level 1 a connIdle of 600 s; with one, unlisted levels get the plain defaults.
+ */
+export function resolvePolicy(config: PolicyConfig | undefined): Policy {
+  if (!config) {
+    return {
+      level: (n) => (n === 1 ? { ...DEFAULT_LEVEL, connIdleMs: 600_000 } : DEFAULT_LEVEL),
+      system: NO_SYSTEM_STATS,
+    };
+  }
+  const levels = new Map<number, LevelPolicy>();
+  for (const [k, v] of Object.entries(config.levels)) {
+    const ms = (s: number | undefined, d: number) => (s === undefined ? d : s * 1000);
+    levels.set(Number(k), {
+      handshakeMs: ms(v.handshake, DEFAULT_LEVEL.handshakeMs),
+      connIdleMs: ms(v.connIdle, DEFAULT_LEVEL.connIdleMs),
+      uplinkOnlyMs: ms(v.uplinkOnly, DEFAULT_LEVEL.uplinkOnlyMs),
+      downlinkOnlyMs: ms(v.downlinkOnly, DEFAULT_LEVEL.downlinkOnlyMs),
+      // bufferSize is KiB in V2Ray; 0 or -1 ("unlimited") still needs a read buffer here.
+      bufferSize: v.bufferSize === undefined || v.bufferSize <= 0
+        ? DEFAULT_LEVEL.bufferSize
+        : Math.min(v.bufferSize, 1024) * 1024,
+      statsUserUplink: v.statsUserUplink,
+      statsUserDownlink: v.statsUserDownlink,
+    });
+  }
+  return { level: (n) => levels.get(n) ?? DEFAULT_LEVEL, system: config.system };
+}

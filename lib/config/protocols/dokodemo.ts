@@ -1,0 +1,17 @@
+/** dokodemo-door inbound settings (V2Ray 4 field names). */
+import { z } from "zod";
+import { address, choice, level, port } from "../fields.ts";
+
+/** dokodemo-door inbound settings. */
+export const dokodemoInboundSettings = z.strictObject({
+  address: address.optional(),
+  port: port.optional(),
+  network: choice(["tcp", "udp", "tcp,udp"] as const).default("tcp"),
+  timeout: z.number().int().min(0).optional(),
+  followRedirect: z.literal(false, { error: "true (transparent proxy) is not supported" })
+    .optional(),
+  userLevel: level.default(0),
+});
+
+/** Parsed dokodemo-door inbound settings. */
+export type DokodemoInboundSettings = z.infer<typeof dokodemoInboundSettings>;

@@ -1,0 +1,191 @@
+/** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
+import { z } from "zod";
+import { choice, inert, ipAddress, portRange, stringList } from "./fields.ts";
+
+const NETWORKS_V2RAY_HAS = [
+  "kcp",
+  "ws",
+  "websocket",
+  "http",
+  "h2",
+  "domainsocket",
+  "quic",
+  "grpc",
+  "mkcp",
+];
+
+/** streamSettings: plain TCP only; every other transport or TLS is refused by name. */
+export const streamSettings = z.strictObject({
+  network: choice(["tcp"] as const, NETWORKS_V2RAY_HAS).default("tcp"),
+  security: choice(["none", ""] as const, ["tls", "xtls"]).default("none"),
+  tcpSettings: z.strictObject({
+    header: z.strictObject({ type: choice(["none"] as const, ["http"]).default("none") })
+      .optional(),
+    acceptProxyProtocol: z.literal(false, { error: "true (PROXY protocol) is not supported" })
+      .optional(),
+  }).optional(),
+  // Settings of transports other than tcp do nothing while network is tcp; validate() warns.
+  kcpSettings: inert.optional(),
+  wsSettings: inert.optional(),
+  httpSettings: inert.optional(),
+  quicSettings: inert.optional(),
+  dsSettings: inert.optional(),
+  grpcSettings: inert.optional(),
+  tlsSettings: inert.optional(),
+  sockopt: inert.optional(),
+});
+
+/** Dynamic-port allocation of an inbound (used with a port range and VMess `detour`). */
+export const allocate = z.strictObject({
+  strategy: choice(["always", "random"] as const).default("always"),
+  refresh: z.number().int().min(2).default(5),
+  concurrency: z.number().int().min(1).default(3),
+});
+
+/** One inbound: its settings are validated against its protocol's schema afterwards. */
+export const inbound = z.strictObject({
+  tag: z.string().optional(),
+  listen: ipAddress.default("0.0.0.0"),
+  port: portRange,
+  protocol: z.string(),
+  settings: z.unknown().optional(),
+  streamSettings: streamSettings.optional(),
+  sniffing: inert.optional(),
+  allocate: allocate.optional(),
+});
+
+/** One outbound: its settings are validated against its protocol's schema afterwards. */
+export const outbound = z.strictObject({
+  tag: z.string().optional(),
+  protocol: z.string(),
+  settings: z.unknown().optional(),
+  streamSettings: streamSettings.optional(),
+  proxySettings: z.strictObject({ tag: z.string().min(1), transportLayer: z.boolean().optional() })
+    .optional(),
+  mux: z.strictObject({
+    enabled: z.literal(false, { error: "true (Mux.Cool) is not supported yet" }).optional(),
+    concurrency: z.number().int().optional(),
+  }).optional(),
+});
+
+/** A V2Ray PortList: a number, "a-b", or a comma list of both; parsed to ranges. */
+export const portList = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const parts = typeof v === "number" ? [String(v)] : v.split(",").map((s) => s.trim());
+  const out: { from: number; to: number }[] = [];
+  for (const p of parts) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(p);
+    const from = m ? Number(m[1]) : NaN, to = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!(from >= 0 && to <= 65535 && from <= to)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(v)} is not a port list like "53,443,1000-2000"`,
+      });
+      return z.NEVER;
+    }
+    out.push({ from, to });
+  }
+  return out;
+});
+
+const refused = (what: string) =>
+  z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: "custom", message: what }));
+
+/** A routing rule of type field. */
+export const rule = z.strictObject({
+  type: choice(["field"] as const, ["chinaip", "chinasites"]).default("field"),
+  inboundTag: stringList.optional(),
+  outboundTag: z.string().min(1).optional(),
+  balancerTag: refused("balancers are not supported").optional(),
+  domain: z.array(z.string()).optional(),
+  domains: z.array(z.string()).optional(),
+  ip: z.array(z.string()).optional(),
+  port: portList.optional(),
+  sourcePort: portList.optional(),
+  network: choice(["tcp", "udp", "tcp,udp"] as const).optional(),
+  source: z.array(z.string()).optional(),
+  user: z.array(z.string()).optional(),
+  protocol: refused("matching on sniffed protocol is not supported (sniffing is not implemented)")
+    .optional(),
+  attrs: refused("attrs (needs sniffing) is not supported").optional(),
+});
+
+/** The routing section. */
+export const routing = z.strictObject({
+  domainStrategy: choice(["AsIs", "IPIfNonMatch", "IPOnDemand"] as const).default("AsIs"),
+  domainMatcher: inert.optional(),
+  rules: z.array(rule).default([]),
+  balancers: refused("balancers are not supported").optional(),
+});
+
+const seconds = z.number().int().min(0);
+
+/** One policy level; unset fields take V2Ray 4.34's defaults when resolved. */
+export const policyLevel = z.strictObject({
+  handshake: seconds.optional(),
+  connIdle: seconds.optional(),
+  uplinkOnly: seconds.optional(),
+  downlinkOnly: seconds.optional(),
+  statsUserUplink: z.boolean().default(false),
+  statsUserDownlink: z.boolean().default(false),
+  bufferSize: z.number().int().min(-1).optional(),
+});
+
+/** The policy section. */
+export const policy = z.strictObject({
+  levels: z.record(z.string().regex(/^\d+$/, "a level must be a number"), policyLevel).default({}),
+  system: z.strictObject({
+    statsInboundUplink: z.boolean().default(false),
+    statsInboundDownlink: z.boolean().default(false),
+    statsOutboundUplink: z.boolean().default(false),
+    statsOutboundDownlink: z.boolean().default(false),
+  }).default({
+    statsInboundUplink: false,
+    statsInboundDownlink: false,
+    statsOutboundUplink: false,
+    statsOutboundDownlink: false,
+  }),
+});
+
+/** The log section. */
+export const log = z.strictObject({
+  access: z.string().optional(),
+  error: z.string().optional(),
+  loglevel: choice(["debug", "info", "warning", "error", "none"] as const).default("warning"),
+});
+
+/** The whole config file before per-protocol settings are checked. */
+export const root = z.strictObject({
+  log: log.default({ loglevel: "warning" }),
+  inbounds: z.array(inbound).default([]),
+  outbounds: z.array(outbound).default([]),
+  routing: routing.optional(),
+  policy: policy.optional(),
+  stats: z.strictObject({}).optional(),
+  api: inert.optional(),
+  dns: inert.optional(),
+  transport: refused("global transport settings are not supported").optional(),
+  reverse: refused("reverse proxy is not supported").optional(),
+  fakedns: refused("fakedns is not supported").optional(),
+  observatory: refused("observatory is not supported").optional(),
+  browserForwarder: refused("browserForwarder is not supported").optional(),
+  inbound: refused('the V2Ray 3 form "inbound" is not supported: use "inbounds": [...]').optional(),
+  outbound: refused('the V2Ray 3 form "outbound" is not supported: use "outbounds": [...]')
+    .optional(),
+  inboundDetour: refused('"inboundDetour" is not supported: use "inbounds": [...]').optional(),
+  outboundDetour: refused('"outboundDetour" is not supported: use "outbounds": [...]').optional(),
+});
+
+/** Parsed routing rule. */
+export type RuleConfig = z.infer<typeof rule>;
+/** Parsed routing section. */
+export type RoutingConfig = z.infer<typeof routing>;
+/** Parsed policy section. */
+export type PolicyConfig = z.infer<typeof policy>;
+/** Parsed policy level. */
+export type PolicyLevelConfig = z.infer<typeof policyLevel>;
+/** Parsed log section. */
+export type LogConfig = z.infer<typeof log>;
+/** Parsed stream settings. */
+export type StreamSettingsConfig = z.infer<typeof streamSettings>;
+/** Parsed allocate section. */
+export type AllocateConfig = z.infer<typeof allocate>;

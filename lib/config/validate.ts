@@ -1,0 +1,248 @@
+/** Whole-config validation: shape, per-protocol settings, and the cross-references between them. */
+import type { z } from "zod";
+import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
+import { parseSection } from "./zod_issues.ts";
+import * as schema from "./schema.ts";
+import {
+  INBOUND_PROTOCOLS,
+  type InboundProtocol,
+  KNOWN_PROTOCOLS,
+  OUTBOUND_PROTOCOLS,
+  type OutboundProtocol,
+} from "./protocols/mod.ts";
+
+type InboundBase = Omit<z.output<typeof schema.inbound>, "protocol" | "settings">;
+type OutboundBase = Omit<z.output<typeof schema.outbound>, "protocol" | "settings">;
+
+/** A validated inbound: its `settings` typed by its `protocol`. */
+export type InboundConfig = {
+  [P in InboundProtocol]: InboundBase & {
+    protocol: P;
+    settings: z.output<(typeof INBOUND_PROTOCOLS)[P]>;
+  };
+}[InboundProtocol];
+
+/** A validated outbound: its `settings` typed by its `protocol`. */
+export type OutboundConfig = {
+  [P in OutboundProtocol]: OutboundBase & {
+    protocol: P;
+    settings: z.output<(typeof OUTBOUND_PROTOCOLS)[P]>;
+  };
+}[OutboundProtocol];
+
+/** A config that passed validation. */
+export interface Config {
+  /** Logging. */
+  readonly log: schema.LogConfig;
+  /** Listeners, in file order. */
+  readonly inbounds: readonly InboundConfig[];
+  /** Outbounds; the first is the default route. */
+  readonly outbounds: readonly OutboundConfig[];
+  /** Routing (no rules when absent). */
+  readonly routing: schema.RoutingConfig;
+  /** The raw policy section, if any (resolve it with resolvePolicy). */
+  readonly policy?: schema.PolicyConfig;
+  /** Whether the stats section is present (counters enabled). */
+  readonly stats: boolean;
+}
+
+/** The outcome of validation: a config (when no error) and every issue found. */
+export interface ValidationResult {
+  /** Present when there was no error. */
+  readonly config?: Config;
+  /** Errors and warnings, in path order of discovery. */
+  readonly issues: readonly ConfigIssue[];
+}
+
+function protocolIssue(
+  path: JsonPath,
+  name: string,
+  direction: "inbound" | "outbound",
+): ConfigIssue {
+  return configError(
+    path,
+    KNOWN_PROTOCOLS.includes(name)
+      ? `${JSON.stringify(name)} is not supported as an ${direction}`
+      : `${JSON.stringify(name)} is not a known protocol`,
+  );
+}
+
+function warnInertStream(
+  s: schema.StreamSettingsConfig | undefined,
+  path: JsonPath,
+  out: ConfigIssue[],
+) {
+  if (!s) return;
+  for (
+    const k of [
+      "kcpSettings",
+      "wsSettings",
+      "httpSettings",
+      "quicSettings",
+      "dsSettings",
+      "grpcSettings",
+      "tlsSettings",
+    ] as const
+  ) {
+    if (s[k] !== undefined) {
+      out.push(configWarning([...path, k], "has no effect: only plain tcp is implemented"));
+    }
+  }
+  if (s.sockopt !== undefined) {
+    out.push(configWarning([...path, "sockopt"], "is accepted but not acted on"));
+  }
+}
+
+function checkTags(
+  items: readonly { tag?: string }[],
+  name: string,
+  out: ConfigIssue[],
+): Set<string> {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (item.tag === undefined) return;
+    if (seen.has(item.tag)) {
+      out.push(configError([name, i, "tag"], `duplicate tag ${JSON.stringify(item.tag)}`));
+    }
+    seen.add(item.tag);
+  });
+  return seen;
+}
+
+const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
+
+function checkRouting(
+  routing: schema.RoutingConfig,
+  inTags: Set<string>,
+  outTags: Set<string>,
+  out: ConfigIssue[],
+) {
+  routing.rules.forEach((r, i) => {
+    const p = ["routing", "rules", i];
+    if (r.outboundTag === undefined) out.push(configError([...p, "outboundTag"], "is required"));
+    else if (!outTags.has(r.outboundTag)) {
+      out.push(
+        configError([...p, "outboundTag"], `no outbound has tag ${JSON.stringify(r.outboundTag)}`),
+      );
+    }
+    for (const t of r.inboundTag ?? []) {
+      if (!inTags.has(t)) {
+        out.push(configWarning([...p, "inboundTag"], `no inbound has tag ${JSON.stringify(t)}`));
+      }
+    }
+    for (const key of ["domain", "domains", "ip", "source"] as const) {
+      (r[key] ?? []).forEach((v, j) => {
+        const m = UNSUPPORTED_MATCHERS.exec(v);
+        if (m) {
+          out.push(
+            configError([...p, key, j], `${JSON.stringify(v)}: ${m[1]}: is not supported yet`),
+          );
+        } else if (v.startsWith("regexp:")) {
+          try {
+            new RegExp(v.slice(7));
+          } catch {
+            out.push(
+              configError([...p, key, j], `${JSON.stringify(v)} is not a valid regular expression`),
+            );
+          }
+        }
+      });
+    }
+  });
+}
+
+/** Validates a parsed (and merged) config object; never throws. */
+export function validateConfig(raw: unknown): ValidationResult {
+  const top = parseSection(schema.root, raw, []);
+  const issues = [...top.issues];
+  if (!top.value) return { issues };
+  const root = top.value;
+
+  for (const k of ["api", "dns"] as const) {
+    if (root[k] !== undefined) issues.push(configWarning([k], "is accepted but not acted on"));
+  }
+
+  const inbounds: InboundConfig[] = [];
+  root.inbounds.forEach((ib, i) => {
+    const path = ["inbounds", i];
+    if (ib.sniffing !== undefined) {
+      issues.push(configWarning([...path, "sniffing"], "is accepted but not acted on"));
+    }
+    warnInertStream(ib.streamSettings, [...path, "streamSettings"], issues);
+    if (!(ib.protocol in INBOUND_PROTOCOLS)) {
+      issues.push(protocolIssue([...path, "protocol"], ib.protocol, "inbound"));
+      return;
+    }
+    const protocol = ib.protocol as InboundProtocol;
+    const s = parseSection(INBOUND_PROTOCOLS[protocol], ib.settings ?? {}, [...path, "settings"]);
+    issues.push(...s.issues);
+    if (s.value) inbounds.push({ ...ib, protocol, settings: s.value } as InboundConfig);
+    if (ib.allocate?.strategy === "random" && protocol !== "vmess") {
+      issues.push(
+        configError(
+          [...path, "allocate", "strategy"],
+          '"random" is only supported for vmess inbounds',
+        ),
+      );
+    }
+  });
+
+  const outbounds: OutboundConfig[] = [];
+  root.outbounds.forEach((ob, i) => {
+    const path = ["outbounds", i];
+    warnInertStream(ob.streamSettings, [...path, "streamSettings"], issues);
+    if (!(ob.protocol in OUTBOUND_PROTOCOLS)) {
+      issues.push(protocolIssue([...path, "protocol"], ob.protocol, "outbound"));
+      return;
+    }
+    const protocol = ob.protocol as OutboundProtocol;
+    const s = parseSection(OUTBOUND_PROTOCOLS[protocol], ob.settings ?? {}, [...path, "settings"]);
+    issues.push(...s.issues);
+    if (s.value) outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+  });
+
+  const inTags = checkTags(root.inbounds, "inbounds", issues);
+  const outTags = checkTags(root.outbounds, "outbounds", issues);
+  if (root.inbounds.length > 0 && root.outbounds.length === 0) {
+    issues.push(configError(["outbounds"], "at least one outbound is needed to carry traffic"));
+  }
+  root.outbounds.forEach((ob, i) => {
+    const t = ob.proxySettings?.tag;
+    if (t !== undefined && !outTags.has(t)) {
+      issues.push(
+        configError(
+          ["outbounds", i, "proxySettings", "tag"],
+          `no outbound has tag ${JSON.stringify(t)}`,
+        ),
+      );
+    }
+  });
+  root.inbounds.forEach((ib, i) => {
+    const to = ib.protocol === "vmess"
+      ? (ib.settings as { detour?: { to?: unknown } } | undefined)?.detour?.to
+      : undefined;
+    if (typeof to === "string" && !inTags.has(to)) {
+      issues.push(
+        configError(
+          ["inbounds", i, "settings", "detour", "to"],
+          `no inbound has tag ${JSON.stringify(to)}`,
+        ),
+      );
+    }
+  });
+  const routing = root.routing ?? { domainStrategy: "AsIs" as const, rules: [] };
+  checkRouting(routing, inTags, outTags, issues);
+
+  if (issues.some((i) => i.severity === "error")) return { issues };
+  return {
+    config: {
+      log: root.log,
+      inbounds,
+      outbounds,
+      routing,
+      policy: root.policy,
+      stats: root.stats !== undefined,
+    },
+    issues,
+  };
+}

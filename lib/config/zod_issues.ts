@@ -1,0 +1,79 @@
+/** Turning zod's issues into ConfigIssues; unknown keys become warnings rather than failures. */
+import type { z } from "zod";
+import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
+
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+
+function message(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.input === undefined
+        ? "is required"
+        : `expected ${issue.expected === "object" ? "an object" : issue.expected}, got ${
+          typeName(issue.input)
+        }`;
+    case "too_big":
+      return issue.origin === "array"
+        ? `at most ${issue.maximum} entries`
+        : `must be at most ${issue.maximum}, got ${JSON.stringify(issue.input)}`;
+    case "too_small":
+      return issue.origin === "array"
+        ? issue.message
+        : `must be at least ${issue.minimum}, got ${JSON.stringify(issue.input)}`;
+    case "invalid_value":
+      return `${JSON.stringify(issue.input)} is not one of ${
+        issue.values.map((v) => JSON.stringify(v)).join(", ")
+      }`;
+    case "invalid_union":
+      return `${JSON.stringify(issue.input)} is not a valid value`;
+    case "invalid_format":
+    case "custom":
+    default:
+      return issue.message;
+  }
+}
+
+function dropKeys(data: unknown, path: PropertyKey[], keys: string[]): void {
+  let node = data as Record<PropertyKey, unknown> | undefined;
+  for (const p of path) node = node?.[p] as Record<PropertyKey, unknown> | undefined;
+  if (node && typeof node === "object") { for (const k of keys) delete node[k]; }
+}
+
+/**
+ * Parses `data` with `schema`. Keys the schema does not know are warned about and dropped, so the
+ * result is typed; every other problem is an error. Paths are prefixed with `prefix`.
+ */
+export function parseSection<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  prefix: JsonPath,
+): { value?: z.output<S>; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  let input = data === undefined ? undefined : structuredClone(data);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const r = schema.safeParse(input, { reportInput: true });
+    if (r.success) return { value: r.data, issues };
+    const unknown = r.error.issues.filter((i) => i.code === "unrecognized_keys");
+    const other = r.error.issues.filter((i) => i.code !== "unrecognized_keys");
+    for (const u of unknown) {
+      for (const k of u.keys) {
+        issues.push(configWarning([...prefix, ...u.path as JsonPath, k], "unknown key, ignored"));
+      }
+      dropKeys(input, u.path, u.keys);
+    }
+    if (other.length > 0) {
+      for (const i of other) {
+        issues.push(configError([...prefix, ...i.path as JsonPath], message(i)));
+      }
+      return { issues };
+    }
+    input = structuredClone(input);
+  }
+  issues.push(configError(prefix, "could not be validated"));
+  return { issues };
+}

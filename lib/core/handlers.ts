@@ -1,0 +1,52 @@
+/** The contracts between inbounds, the dispatcher and outbounds. */
+import type { Destination } from "./destination.ts";
+import type { Session } from "./session.ts";
+import type { ByteStream } from "./stream.ts";
+
+/** A datagram with its peer, for UDP paths. */
+export interface Datagram {
+  /** Payload. */
+  readonly data: Uint8Array;
+  /** The remote end this datagram came from or goes to. */
+  readonly peer: Destination;
+}
+
+/** A UDP flow to one or more destinations through an outbound. */
+export interface PacketStream {
+  /** The next datagram from any destination, or null when the flow is closed. */
+  read(): Promise<Datagram | null>;
+  /** Sends one datagram to `packet.peer`. */
+  write(packet: Datagram): Promise<void>;
+  /** Closes the flow. Idempotent. */
+  close(): void;
+}
+
+/** Opens connections on behalf of inbounds: routes, then dials the chosen outbound. */
+export interface Dispatcher {
+  /** Routes a TCP session and returns the outbound's stream to `destination`. */
+  dispatch(session: Session, destination: Destination): Promise<ByteStream>;
+  /** Routes a UDP session to `destination` (its first peer) and returns a packet flow. */
+  dispatchPacket(session: Session, destination: Destination): Promise<PacketStream>;
+}
+
+/** An outbound handler: freedom, blackhole, vmess. */
+export interface Outbound {
+  /** The outbound's tag ("" if untagged). */
+  readonly tag: string;
+  /** Opens a TCP stream to `destination`. */
+  dial(session: Session, destination: Destination): Promise<ByteStream>;
+  /** Opens a UDP flow whose first peer is `destination`. */
+  dialPacket(session: Session, destination: Destination): Promise<PacketStream>;
+}
+
+/** An inbound handler: a listener that hands its connections to the dispatcher. */
+export interface Inbound {
+  /** The inbound's tag ("" if untagged). */
+  readonly tag: string;
+  /** Binds its listeners; rejects if a port cannot be bound. */
+  start(): Promise<void>;
+  /** Where it listens, for the start-up log line (e.g. "tcp 127.0.0.1:1080"). */
+  addresses(): string[];
+  /** Stops accepting, then closes live connections after `graceMs`. */
+  close(graceMs: number): Promise<void>;
+}

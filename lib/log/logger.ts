@@ -1,0 +1,99 @@
+/** Leveled error log and V2Ray-style access log, to stderr or to files. */
+
+/** Log levels in V2Ray's order; "none" silences the error log. */
+export type LogLevel = "debug" | "info" | "warning" | "error" | "none";
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, none: 4 };
+
+/** Where a log goes. */
+export interface LogSink {
+  /** Writes one line (without the newline). */
+  writeLine(line: string): void;
+}
+
+const encoder = new TextEncoder();
+
+/** A sink on stderr. */
+export const stderrSink: LogSink = {
+  writeLine(line) {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  },
+};
+
+/** A sink appending to a file; opened once, written synchronously so lines never interleave. */
+export function fileSink(path: string): LogSink {
+  const file = Deno.openSync(path, { append: true, create: true, write: true });
+  return {
+    writeLine(line) {
+      const b = encoder.encode(line + "\n");
+      let o = 0;
+      while (o < b.length) o += file.writeSync(b.subarray(o));
+    },
+  };
+}
+
+/** A sink that keeps lines in memory (tests). */
+export function memorySink(lines: string[]): LogSink {
+  return { writeLine: (line) => lines.push(line) };
+}
+
+function stamp(): string {
+  const d = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** The process logger: error log filtered by level, access log unfiltered. */
+export class Logger {
+  readonly #level: number;
+  readonly #errorSink: LogSink;
+  readonly #accessSink: LogSink | null;
+
+  /** A logger at `level`; the access log is off when `accessSink` is null. */
+  constructor(
+    level: LogLevel,
+    errorSink: LogSink = stderrSink,
+    accessSink: LogSink | null = stderrSink,
+  ) {
+    this.#level = RANK[level];
+    this.#errorSink = errorSink;
+    this.#accessSink = accessSink;
+  }
+
+  /** Whether lines at `level` are written (to skip building costly messages). */
+  enabled(level: Exclude<LogLevel, "none">): boolean {
+    return RANK[level] >= this.#level;
+  }
+
+  #log(level: Exclude<LogLevel, "none">, msg: string): void {
+    if (RANK[level] < this.#level) return;
+    this.#errorSink.writeLine(`${stamp()} [${level[0].toUpperCase()}${level.slice(1)}] ${msg}`);
+  }
+
+  /** Debug detail. */
+  debug(msg: string): void {
+    this.#log("debug", msg);
+  }
+  /** Normal events. */
+  info(msg: string): void {
+    this.#log("info", msg);
+  }
+  /** Something odd that the process survives. */
+  warning(msg: string): void {
+    this.#log("warning", msg);
+  }
+  /** A failure. */
+  error(msg: string): void {
+    this.#log("error", msg);
+  }
+
+  /** One access line in V2Ray's form: `from tcp:1.2.3.4:5 accepted tcp:example.com:443 [in -> out]`. */
+  access(line: string): void {
+    this.#accessSink?.writeLine(`${stamp()} ${line}`);
+  }
+}
+
+/** A logger that writes nothing (tests, benchmarks). */
+export const silentLogger: Logger = new Logger("none", { writeLine() {} }, null);

@@ -1,0 +1,11 @@
+/** Logging. */
+export {
+  fileSink,
+  Logger,
+  type LogLevel,
+  type LogSink,
+  memorySink,
+  silentLogger,
+  stderrSink,
+} from "./logger.ts";
+export { loggerFromConfig } from "./from_config.ts";

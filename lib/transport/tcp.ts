@@ -1,0 +1,79 @@
+/** ByteStream over a Deno TCP connection, with read()/write() loops so half-close survives (deno#22258). */
+import type { ByteStream } from "../core/stream.ts";
+
+/** Default read buffer of a TCP stream. */
+export const DEFAULT_READ_BUFFER = 32 * 1024;
+
+/** A ByteStream on a Deno.Conn; read() returns a view into one reused buffer. */
+export class TcpStream implements ByteStream {
+  readonly #conn: Deno.Conn;
+  readonly #buf: Uint8Array;
+  #closed = false;
+  #writeClosed = false;
+
+  /** Wraps `conn`; `readBuffer` bounds how much one read() returns. */
+  constructor(conn: Deno.Conn, readBuffer = DEFAULT_READ_BUFFER) {
+    this.#conn = conn;
+    this.#buf = new Uint8Array(readBuffer);
+  }
+
+  /** The underlying connection (addresses, keep-alive settings). */
+  get conn(): Deno.Conn {
+    return this.#conn;
+  }
+
+  /** Next bytes (a view valid until the next read), or null at EOF or after close. */
+  async read(): Promise<Uint8Array | null> {
+    if (this.#closed) return null;
+    try {
+      const n = await this.#conn.read(this.#buf);
+      return n === null ? null : this.#buf.subarray(0, n);
+    } catch (e) {
+      if (this.#closed) return null;
+      throw e;
+    }
+  }
+
+  /** Writes every byte, looping over partial writes. */
+  async write(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) off += await this.#conn.write(data.subarray(off));
+  }
+
+  /** Half-closes the sending side (FIN); idempotent. */
+  async closeWrite(): Promise<void> {
+    if (this.#writeClosed || this.#closed) return;
+    this.#writeClosed = true;
+    try {
+      await this.#conn.closeWrite();
+    } catch {
+      // The peer may already be gone; nothing is left to signal.
+    }
+  }
+
+  /** Closes the socket; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime.
+    }
+  }
+}
+
+/** Connects to host:port over TCP and wraps the connection. */
+export async function dialTcp(
+  hostname: string,
+  port: number,
+  readBuffer?: number,
+): Promise<TcpStream> {
+  const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // Not fatal: only latency suffers.
+  }
+  return new TcpStream(conn, readBuffer);
+}

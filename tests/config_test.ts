@@ -1,0 +1,194 @@
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import {
+  ConfigError,
+  formatIssue,
+  loadConfigFiles,
+  mergeConfigs,
+  resolvePolicy,
+  validateConfig,
+} from "../lib/config/mod.ts";
+
+const fixture = (name: string) => new URL(`./fixtures/config/${name}`, import.meta.url).pathname;
+
+async function errorsOf(name: string): Promise<string[]> {
+  try {
+    await loadConfigFiles([fixture(name)]);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      return e.issues.filter((i) => i.severity === "error").map(formatIssue);
+    }
+    throw e;
+  }
+  throw new Error(`${name} loaded without error`);
+}
+
+const cases: [string, string[]][] = [
+  ["bad_json.json", ["bad JSON at line 6, column 1"]],
+  ["wrong_type.json", ["inbounds[0].settings.udp: expected boolean, got a string"]],
+  ["out_of_range.json", [
+    "outbounds[0].settings.vnext[0].port: must be at most 65535, got 70000",
+    "outbounds[0].settings.vnext[0].users[0].alterId: must be at most 65535, got 65536",
+  ]],
+  ["bad_uuid.json", ["outbounds[0].settings.vnext[0].users[0].id: not a UUID"]],
+  ["duplicate_tag.json", ['inbounds[1].tag: duplicate tag "in"']],
+  ["detour_missing.json", ['inbounds[0].settings.detour.to: no inbound has tag "dynamic"']],
+  ["unknown_protocol.json", [
+    'inbounds[0].protocol: "sox" is not a known protocol',
+    'outbounds[0].protocol: "shadowsocks" is not supported as an outbound',
+  ]],
+  ["unsupported_transport.json", ['outbounds[0].streamSettings.network: "kcp" is not supported']],
+  ["unsupported_geoip.json", [
+    'routing.rules[0].ip[0]: "geoip:private": geoip: is not supported yet',
+  ]],
+];
+
+for (const [name, expected] of cases) {
+  Deno.test(`config error fixture ${name} reports its path and message`, async () => {
+    const errors = await errorsOf(name);
+    for (const want of expected) {
+      assert(
+        errors.some((e) => e.includes(want)),
+        `missing ${JSON.stringify(want)} in ${JSON.stringify(errors)}`,
+      );
+    }
+  });
+}
+
+Deno.test("a missing config file is an error naming the file", async () => {
+  const errors = await errorsOf("does_not_exist.json").catch((e) => [String(e)]);
+  assertStringIncludes(errors.join("\n"), "file not found");
+});
+
+Deno.test("accepted-but-inert and unknown keys are warnings with their paths", async () => {
+  const { warnings } = await loadConfigFiles([fixture("warnings.json")]);
+  const lines = warnings.map(formatIssue);
+  assert(lines.includes("inbounds[0].sniffing: is accepted but not acted on"), lines.join("\n"));
+  assert(lines.includes("inbounds[0].futureKey: unknown key, ignored"), lines.join("\n"));
+});
+
+Deno.test("the default config.json is valid and has the documented shape", async () => {
+  const { config, warnings } = await loadConfigFiles([
+    new URL("../config.json", import.meta.url).pathname,
+  ]);
+  assertEquals(warnings.length, 0);
+  assertEquals(config.inbounds.map((i) => `${i.protocol}@${i.listen}:${i.port.from}`), [
+    "socks@127.0.0.1:1080",
+    "http@127.0.0.1:1081",
+    "vmess@127.0.0.1:10086",
+  ]);
+  assertEquals(config.outbounds.map((o) => o.protocol), ["vmess", "freedom"]);
+});
+
+Deno.test("VMess fields take V2Ray's defaults and UUIDs are normalised", () => {
+  const { config } = validateConfig({
+    inbounds: [{
+      port: "10086",
+      protocol: "vmess",
+      settings: { clients: [{ id: "B831381D63244D53AD4F8CDA48B30811" }] },
+    }],
+    outbounds: [{
+      protocol: "vmess",
+      settings: {
+        vnext: [{
+          address: "::1",
+          port: 1,
+          users: [{ id: "b831381d-6324-4d53-ad4f-8cda48b30811" }],
+        }],
+      },
+    }],
+  });
+  assert(config);
+  const ib = config.inbounds[0];
+  assert(ib.protocol === "vmess");
+  assertEquals(ib.settings.clients[0], {
+    id: "b831381d-6324-4d53-ad4f-8cda48b30811",
+    level: 0,
+    alterId: 0,
+  });
+  assertEquals(ib.settings.disableInsecureEncryption, false);
+  const ob = config.outbounds[0];
+  assert(ob.protocol === "vmess");
+  assertEquals(ob.settings.vnext[0].users[0].security, "auto");
+  assertEquals(ib.port, { from: 10086, to: 10086 });
+});
+
+Deno.test("every security V2Ray users may name is accepted; others are refused", () => {
+  for (
+    const security of ["aes-128-gcm", "chacha20-poly1305", "auto", "none", "aes-128-cfb", "zero"]
+  ) {
+    const r = validateConfig({
+      outbounds: [{
+        protocol: "vmess",
+        settings: {
+          vnext: [{
+            address: "a.b",
+            port: 1,
+            users: [{ id: "b831381d-6324-4d53-ad4f-8cda48b30811", security }],
+          }],
+        },
+      }],
+    });
+    assert(r.config, security);
+  }
+  const bad = validateConfig({
+    outbounds: [{
+      protocol: "vmess",
+      settings: {
+        vnext: [{
+          address: "a.b",
+          port: 1,
+          users: [{ id: "b831381d-6324-4d53-ad4f-8cda48b30811", security: "rc4" }],
+        }],
+      },
+    }],
+  });
+  assertEquals(bad.config, undefined);
+  assertStringIncludes(
+    bad.issues.map(formatIssue).join("\n"),
+    'outbounds[0].settings.vnext[0].users[0].security: "rc4" is not one of',
+  );
+});
+
+Deno.test("later configs override earlier ones key by key; inbounds merge by tag", () => {
+  const merged = mergeConfigs([
+    {
+      log: { loglevel: "info", access: "a.log" },
+      inbounds: [{ tag: "a", port: 1, protocol: "socks" }, { tag: "b", port: 2, protocol: "http" }],
+    },
+    {
+      log: { loglevel: "debug" },
+      inbounds: [{ tag: "a", port: 3 }, { tag: "c", port: 4, protocol: "http" }],
+    },
+  ]);
+  assertEquals(merged, {
+    log: { loglevel: "debug", access: "a.log" },
+    inbounds: [{ tag: "a", port: 3, protocol: "socks" }, { tag: "b", port: 2, protocol: "http" }, {
+      tag: "c",
+      port: 4,
+      protocol: "http",
+    }],
+  });
+});
+
+Deno.test("policy defaults are V2Ray 4.34's, with level 1 at 600 s only without a policy section", () => {
+  const none = resolvePolicy(undefined);
+  assertEquals([
+    none.level(0).handshakeMs,
+    none.level(0).connIdleMs,
+    none.level(0).uplinkOnlyMs,
+    none.level(0).downlinkOnlyMs,
+  ], [60_000, 300_000, 1_000, 1_000]);
+  assertEquals(none.level(1).connIdleMs, 600_000);
+  const some = resolvePolicy({
+    levels: { "0": { connIdle: 5, statsUserUplink: true, statsUserDownlink: false } },
+    system: {
+      statsInboundUplink: false,
+      statsInboundDownlink: false,
+      statsOutboundUplink: false,
+      statsOutboundDownlink: false,
+    },
+  });
+  assertEquals(some.level(0).connIdleMs, 5_000);
+  assertEquals(some.level(0).handshakeMs, 60_000);
+  assertEquals(some.level(1).connIdleMs, 300_000);
+});
