@@ -18,11 +18,7 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
-  const instance = new Instance(config, logger);
-  await instance.start();
-  logger.warning(
-    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
-  );
+  // Signal listeners go in first, so a stop signal during start-up is not the default exit.
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((sig) => {
@@ -30,6 +26,16 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     Deno.addSignalListener(sig, h);
     return [sig, h] as const;
   });
+  const instance = new Instance(config, logger);
+  try {
+    await instance.start();
+  } catch (e) {
+    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    throw e;
+  }
+  logger.warning(
+    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
+  );
   const signal = await stopped;
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
   logger.warning(
