@@ -2,6 +2,7 @@
 import type { Policy } from "../config/mod.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
+import type { TrafficStats } from "../stats/mod.ts";
 
 /** Shared services of a running instance. */
 export interface InstanceContext {
@@ -11,4 +12,6 @@ export interface InstanceContext {
   readonly policy: Policy;
   /** Routes and dials on behalf of inbounds. */
   readonly dispatcher: Dispatcher;
+  /** Traffic counters, when the config has a `stats` section. */
+  readonly stats?: TrafficStats;
 }

@@ -29,7 +29,7 @@ export class RoutingDispatcher implements Dispatcher {
   }
 
   /** The outbound for a session and destination. */
-  pick(session: Session, destination: Destination): Outbound {
+  route(session: Session, destination: Destination): Outbound {
     const tag = this.#router.route(session, destination);
     const ob = tag === null ? this.#outbounds[0] : this.#byTag.get(tag);
     if (!ob) {
@@ -43,11 +43,11 @@ export class RoutingDispatcher implements Dispatcher {
 
   /** Routes and dials a TCP destination. */
   dispatch(session: Session, destination: Destination): Promise<ByteStream> {
-    return this.pick(session, destination).dial(session, destination);
+    return this.route(session, destination).dial(session, destination);
   }
 
   /** Routes and opens a UDP flow. */
   dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
-    return this.pick(session, destination).dialPacket(session, destination);
+    return this.route(session, destination).dialPacket(session, destination);
   }
 }

@@ -7,6 +7,7 @@ import { createInbound } from "../inbound/mod.ts";
 import { createOutbound } from "../outbound/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "./dispatcher.ts";
+import { TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "./context.ts";
 
 /** Starts and stops everything a config describes. */
@@ -14,6 +15,8 @@ export class Instance {
   readonly #config: Config;
   readonly #logger: Logger;
   #inbounds: Inbound[] = [];
+  /** Traffic counters, when the config enables stats (set by start()). */
+  stats: TrafficStats | undefined;
 
   /** An instance of `config` logging to `logger`; nothing runs until start(). */
   constructor(config: Config, logger: Logger) {
@@ -23,15 +26,13 @@ export class Instance {
 
   /**
    * Builds the outbounds and binds every inbound, logging one line per listener. A protocol that
-   * is not implemented yet is logged as an error and skipped; a bind failure stops everything and rejects.
+   * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
     const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing));
-    const ctx: InstanceContext = {
-      logger: this.#logger,
-      policy: resolvePolicy(this.#config.policy),
-      dispatcher,
-    };
+    const policy = resolvePolicy(this.#config.policy);
+    this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
+    const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
     dispatcher.setOutbounds(this.#config.outbounds.map((o) => createOutbound(o, ctx)));
     try {
       for (const ib of this.#config.inbounds) {
@@ -60,5 +61,8 @@ export class Instance {
     const inbounds = this.#inbounds;
     this.#inbounds = [];
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
+    for (const [name, value] of this.stats?.snapshot() ?? []) {
+      this.#logger.info(`stats: ${name} = ${value}`);
+    }
   }
 }

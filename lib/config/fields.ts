@@ -59,13 +59,15 @@ export const stringList = z.union([z.string(), z.array(z.string())]).transform((
   typeof v === "string" ? v.split(",").map((s) => s.trim()).filter((s) => s !== "") : v
 );
 
-/** A V2Ray PortRange: a number, "n", or "a-b"; parsed to {from, to}. */
+/** A V2Ray PortRange: a number, "n", or "a-b"; parsed to {from, to}; 0 lets the OS choose. */
 export const portRange = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const m = typeof v === "number"
     ? [String(v), String(v)]
     : /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v)?.slice(1);
   const from = m ? Number(m[0]) : NaN, to = m ? Number(m[1] ?? m[0]) : NaN;
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 65535 || from > to) {
+  // Port 0 (the OS picks a free port, logged at start) is ours: tests and ephemeral setups.
+  const ok = (from === 0 && to === 0) || (from >= 1 && to <= 65535 && from <= to);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || !ok) {
     ctx.addIssue({
       code: "custom",
       message: `${JSON.stringify(v)} is not a port or a port range "a-b" within 1..65535`,

@@ -2,12 +2,18 @@
 import type { OutboundConfig } from "../config/mod.ts";
 import type { Outbound } from "../core/handlers.ts";
 import type { InstanceContext } from "../app/context.ts";
-import { DenorayError } from "../core/errors.ts";
+import { BlackholeOutbound } from "./blackhole.ts";
+import { FreedomOutbound } from "./freedom.ts";
+import { VmessOutbound } from "./vmess.ts";
 
 /** Builds the outbound a config entry describes. */
-export function createOutbound(config: OutboundConfig, _ctx: InstanceContext): Outbound {
-  throw new DenorayError(
-    "not-implemented",
-    `outbound protocol "${config.protocol}" is not implemented yet`,
-  );
+export function createOutbound(config: OutboundConfig, ctx: InstanceContext): Outbound {
+  switch (config.protocol) {
+    case "vmess":
+      return new VmessOutbound(config, ctx);
+    case "freedom":
+      return new FreedomOutbound(config, ctx);
+    case "blackhole":
+      return new BlackholeOutbound(config);
+  }
 }

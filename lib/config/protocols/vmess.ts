@@ -14,6 +14,24 @@ export const vmessSecurity = choice(
   ] as const,
 );
 
+/**
+ * V2Fly 4.41+'s `experiments` ("AuthenticatedLength|NoTerminationSignal"): a client only sends
+ * option A when its config asks; our server accepts it whenever a client sends it.
+ */
+export const vmessExperiments = z.string().superRefine((v, ctx) => {
+  for (const e of v.split("|").map((s) => s.trim()).filter((s) => s !== "")) {
+    if (e !== "AuthenticatedLength" && e !== "NoTerminationSignal") {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(e)} is not a known VMess experiment`,
+      });
+    }
+  }
+}).transform((v) => ({
+  authenticatedLength: v.includes("AuthenticatedLength"),
+  noTerminationSignal: v.includes("NoTerminationSignal"),
+}));
+
 /** One client of a VMess inbound. */
 export const vmessClient = z.strictObject({
   id: uuid,
@@ -22,6 +40,7 @@ export const vmessClient = z.strictObject({
   email: z.string().optional(),
   // V2Ray's inbound ignores a client's security (the client chooses); accepted for compatibility.
   security: vmessSecurity.optional(),
+  experiments: vmessExperiments.optional(),
 });
 
 /** VMess inbound settings. */
@@ -39,6 +58,7 @@ export const vmessUser = z.strictObject({
   security: vmessSecurity.default("auto"),
   level: level.default(0),
   email: z.string().optional(),
+  experiments: vmessExperiments.optional(),
 });
 
 /** VMess outbound settings: the servers to use. */

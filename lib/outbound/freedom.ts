@@ -1,0 +1,70 @@
+/** freedom: connects to the destination directly (domainStrategy, redirect). */
+import type { OutboundConfig } from "../config/mod.ts";
+import type { Outbound, PacketStream } from "../core/handlers.ts";
+import type { Destination } from "../core/destination.ts";
+import { addressKind } from "../core/destination.ts";
+import { DenorayError } from "../core/errors.ts";
+import type { Session } from "../core/session.ts";
+import type { ByteStream } from "../core/stream.ts";
+import type { InstanceContext } from "../app/context.ts";
+import { dialTcp } from "../transport/tcp.ts";
+
+type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;
+
+/** The freedom outbound. */
+export class FreedomOutbound implements Outbound {
+  readonly tag: string;
+  readonly #config: FreedomConfig;
+  readonly #ctx: InstanceContext;
+
+  /** A freedom outbound. */
+  constructor(config: FreedomConfig, ctx: InstanceContext) {
+    this.tag = config.tag ?? "";
+    this.#config = config;
+    this.#ctx = ctx;
+  }
+
+  // redirect "host:port" replaces the destination (an empty host or port 0 keeps that part).
+  #target(d: Destination): Destination {
+    const r = this.#config.settings.redirect;
+    if (!r) return d;
+    const i = r.lastIndexOf(":");
+    const host = r.slice(0, i).replace(/^\[|\]$/g, "");
+    const port = Number(r.slice(i + 1));
+    return { network: d.network, address: host || d.address, port: port || d.port };
+  }
+
+  async #resolve(address: string): Promise<string> {
+    const strategy = this.#config.settings.domainStrategy;
+    if (strategy === "AsIs" || addressKind(address) !== "domain") return address;
+    const kinds: ("A" | "AAAA")[] = strategy === "UseIPv6"
+      ? ["AAAA"]
+      : strategy === "UseIPv4"
+      ? ["A"]
+      : ["A", "AAAA"];
+    for (const k of kinds) {
+      try {
+        const r = await Deno.resolveDns(address, k);
+        if (r.length > 0) return r[0];
+      } catch {
+        // Try the next record type.
+      }
+    }
+    throw new DenorayError("dns", `cannot resolve ${address}`);
+  }
+
+  /** Connects over TCP. */
+  async dial(session: Session, destination: Destination): Promise<ByteStream> {
+    const d = this.#target(destination);
+    const host = await this.#resolve(d.address);
+    const level = this.#ctx.policy.level(session.user?.level ?? this.#config.settings.userLevel);
+    return await dialTcp(host, d.port, level.bufferSize);
+  }
+
+  /** UDP is not implemented yet. */
+  dialPacket(): Promise<PacketStream> {
+    return Promise.reject(
+      new DenorayError("not-implemented", "freedom: UDP is not implemented yet"),
+    );
+  }
+}

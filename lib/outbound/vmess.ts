@@ -1,0 +1,83 @@
+/** The VMess outbound: round robin over `vnext`, the next server when a connect fails. */
+import type { OutboundConfig } from "../config/mod.ts";
+import type { Outbound, PacketStream } from "../core/handlers.ts";
+import type { Destination } from "../core/destination.ts";
+import { DenorayError } from "../core/errors.ts";
+import type { Session } from "../core/session.ts";
+import type { ByteStream } from "../core/stream.ts";
+import type { InstanceContext } from "../app/context.ts";
+import { connectVmess } from "../vmess_io/client_connect.ts";
+import { ServerList, type VmessEndpoint } from "../vmess_io/server_list.ts";
+import type { SwitchAccount } from "../vmess/mod.ts";
+
+type VmessOutboundConfig = Extract<OutboundConfig, { protocol: "vmess" }>;
+
+/** A VMess client. */
+export class VmessOutbound implements Outbound {
+  readonly tag: string;
+  readonly #servers: ServerList;
+  readonly #ctx: InstanceContext;
+
+  /** Servers and users from `config.settings.vnext`. */
+  constructor(config: VmessOutboundConfig, ctx: InstanceContext) {
+    this.tag = config.tag ?? "";
+    this.#ctx = ctx;
+    this.#servers = new ServerList(
+      config.settings.vnext.map((s) =>
+        s.users.map((u): VmessEndpoint => ({
+          address: s.address,
+          port: s.port,
+          id: u.id,
+          alterId: u.alterId,
+          security: u.security,
+          level: u.level,
+          authenticatedLength: u.experiments?.authenticatedLength ?? false,
+          noTerminationSignal: u.experiments?.noTerminationSignal ?? false,
+        }))
+      ),
+    );
+  }
+
+  // As V2Ray's client: the account is used with legacy security (aes-128-cfb) until it expires.
+  #switchAccount = (cmd: SwitchAccount, via: VmessEndpoint): void => {
+    this.#servers.add({
+      address: cmd.host || via.address,
+      port: cmd.port,
+      id: cmd.id,
+      alterId: cmd.alterIds,
+      security: "aes-128-cfb",
+      level: cmd.level,
+      authenticatedLength: false,
+      noTerminationSignal: false,
+      expiresAt: Date.now() + cmd.validMinutes * 60_000,
+    });
+    this.#ctx.logger.info(`vmess ${this.tag}: server switched account to port ${cmd.port}`);
+  };
+
+  /** Connects through the first reachable server. */
+  async dial(session: Session, destination: Destination): Promise<ByteStream> {
+    let last: unknown;
+    for (const ep of this.#servers.candidates()) {
+      try {
+        return await connectVmess(ep, destination, {
+          bufferSize: this.#ctx.policy.level(session.user?.level ?? ep.level).bufferSize,
+          onSwitchAccount: this.#switchAccount,
+        });
+      } catch (e) {
+        last = e;
+        this.#ctx.logger.info(
+          `vmess ${this.tag}: ${ep.address}:${ep.port} unreachable: ${(e as Error).message}`,
+        );
+      }
+    }
+    throw new DenorayError(
+      "unreachable",
+      `vmess ${this.tag}: no server reachable (${(last as Error)?.message})`,
+    );
+  }
+
+  /** UDP over VMess is not implemented yet. */
+  dialPacket(): Promise<PacketStream> {
+    return Promise.reject(new DenorayError("not-implemented", "vmess: UDP is not implemented yet"));
+  }
+}

@@ -1,0 +1,65 @@
+/** Traffic counters with V2Ray's names (`user>>>EMAIL>>>traffic>>>uplink`, …). */
+import type { Policy } from "../config/mod.ts";
+import type { Session } from "../core/session.ts";
+
+/** Byte counters kept as V2Ray keeps them: per user, inbound and outbound, when enabled. */
+export class TrafficStats {
+  readonly #counters = new Map<string, number>();
+  readonly #policy: Policy;
+
+  /** Counters enabled by the config's `stats` section, filtered by policy flags as in V2Ray. */
+  constructor(policy: Policy) {
+    this.#policy = policy;
+  }
+
+  #add(name: string, n: number): void {
+    if (n > 0) this.#counters.set(name, (this.#counters.get(name) ?? 0) + n);
+  }
+
+  /** Counts `up` (client → target) and `down` bytes of a session that left by outbound `outTag`. */
+  count(session: Session, outTag: string, up: number, down: number): void {
+    const sys = this.#policy.system;
+    const user = session.user;
+    if (user?.email) {
+      const lvl = this.#policy.level(user.level);
+      if (lvl.statsUserUplink) this.#add(`user>>>${user.email}>>>traffic>>>uplink`, up);
+      if (lvl.statsUserDownlink) this.#add(`user>>>${user.email}>>>traffic>>>downlink`, down);
+    }
+    if (session.inboundTag) {
+      if (sys.statsInboundUplink) {
+        this.#add(`inbound>>>${session.inboundTag}>>>traffic>>>uplink`, up);
+      }
+      if (sys.statsInboundDownlink) {
+        this.#add(`inbound>>>${session.inboundTag}>>>traffic>>>downlink`, down);
+      }
+    }
+    if (outTag) {
+      if (sys.statsOutboundUplink) this.#add(`outbound>>>${outTag}>>>traffic>>>uplink`, up);
+      if (sys.statsOutboundDownlink) this.#add(`outbound>>>${outTag}>>>traffic>>>downlink`, down);
+    }
+  }
+
+  /** Current value of a counter (0 if never counted). */
+  get(name: string): number {
+    return this.#counters.get(name) ?? 0;
+  }
+
+  /** Every counter, sorted by name. */
+  snapshot(): [string, number][] {
+    return [...this.#counters].sort(([a], [b]) => a.localeCompare(b));
+  }
+
+  /** Prometheus text exposition of every counter. */
+  prometheus(): string {
+    const lines = ["# TYPE denoray_traffic_bytes_total counter"];
+    for (const [name, v] of this.snapshot()) {
+      const [kind, tag, , dir] = name.split(">>>");
+      lines.push(
+        `denoray_traffic_bytes_total{kind="${kind}",name="${
+          tag.replaceAll('"', '\\"')
+        }",direction="${dir}"} ${v}`,
+      );
+    }
+    return lines.join("\n") + "\n";
+  }
+}

@@ -1,0 +1,2 @@
+/** Traffic statistics. */
+export { TrafficStats } from "./counters.ts";

@@ -1,0 +1,117 @@
+/**
+ * Encodes one direction of a VMess body (spec §4, §6.1): plaintext in, wire bytes out. Pure and
+ * synchronous; the caller owns the socket.
+ */
+import { ProtocolError } from "../core/errors.ts";
+import {
+  type BodyCodecParams,
+  type BodyPlan,
+  type ChunkPlan,
+  resolveBodyPlan,
+  type StreamPlan,
+} from "./body_plan.ts";
+import { MAX_PADDING } from "./chunk_size.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** Chunks, seals, masks and pads plaintext for the wire; `end()` gives the terminator. */
+export class BodyWriter {
+  readonly #plan: BodyPlan;
+  #ended = false;
+
+  /** Throws ProtocolError "bad-options" for P without M, TypeError/RangeError for bad params. */
+  constructor(params: BodyCodecParams) {
+    this.#plan = resolveBodyPlan(params, false);
+  }
+
+  /** Whether `end()` was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * The wire bytes for `plaintext`. In packet mode `plaintext` is one datagram and becomes one
+   * chunk; one larger than maxChunkPayload throws ProtocolError "chunk-too-large", and an empty
+   * one is dropped (an empty chunk would be the terminator). A raw none body returns `plaintext`
+   * itself.
+   */
+  write(plaintext: Uint8Array): Uint8Array {
+    if (this.#ended) throw new Error("VMess body write after end");
+    const plan = this.#plan;
+    if (plaintext.length === 0) return EMPTY;
+    if (plan.framing === "raw") return plan.cfb ? plan.cfb.update(plaintext) : plaintext;
+    if (plan.packet && plaintext.length > plan.maxChunkPayload) {
+      throw new ProtocolError(
+        "chunk-too-large",
+        `a ${plaintext.length}-byte datagram exceeds the ${plan.maxChunkPayload}-byte chunk limit`,
+      );
+    }
+    const wire = plan.framing === "stream"
+      ? writeStream(plan, plaintext)
+      : writeChunks(plan, plaintext);
+    return plan.cfb ? plan.cfb.update(wire) : wire;
+  }
+
+  /** The end-of-body bytes (empty for a raw body, whose end is the transport's EOF). */
+  end(): Uint8Array {
+    if (this.#ended) throw new Error("VMess body ended twice");
+    this.#ended = true;
+    const plan = this.#plan;
+    if (plan.framing === "raw") return EMPTY;
+    let wire: Uint8Array;
+    if (plan.framing === "stream") {
+      wire = new Uint8Array(2);
+      plan.size.encode(0, wire, 0);
+    } else {
+      // The seal of an empty plaintext: size = overhead + padLen; V2Ray also sends tag and padding.
+      wire = new Uint8Array(chunkCapacity(plan, 0, 1));
+      wire = wire.subarray(0, sealChunk(plan, EMPTY, wire, 0));
+    }
+    return plan.cfb ? plan.cfb.update(wire) : wire;
+  }
+}
+
+// none over TCP: u16 size (masked with M) ‖ plaintext, no authenticator and no padding.
+function writeStream(plan: StreamPlan, plaintext: Uint8Array): Uint8Array {
+  const max = plan.maxChunkPayload;
+  const out = new Uint8Array(plaintext.length + 2 * Math.ceil(plaintext.length / max));
+  let o = 0;
+  for (let p = 0; p < plaintext.length; p += max) {
+    const piece = plaintext.subarray(p, p + max);
+    plan.size.encode(piece.length, out, o);
+    out.set(piece, o + 2);
+    o += 2 + piece.length;
+  }
+  return out;
+}
+
+// One buffer for the whole write, sized for the worst padding; the unused tail is cut off.
+function writeChunks(plan: ChunkPlan, plaintext: Uint8Array): Uint8Array {
+  const max = plan.maxChunkPayload;
+  const out = new Uint8Array(
+    chunkCapacity(plan, plaintext.length, Math.ceil(plaintext.length / max)),
+  );
+  let o = 0;
+  for (let p = 0; p < plaintext.length; p += max) {
+    o = sealChunk(plan, plaintext.subarray(p, p + max), out, o);
+  }
+  return out.subarray(0, o);
+}
+
+function chunkCapacity(plan: ChunkPlan, payload: number, chunks: number): number {
+  const perChunk = plan.size.fieldLength + plan.auth.overhead + (plan.padding ? MAX_PADDING : 0);
+  return payload + chunks * perChunk;
+}
+
+// size ‖ sealed ‖ padding at `o`; returns the offset after it. The padding draw precedes the mask
+// draw (spec §4.2). Padding bytes are random, as V2Ray sends them.
+function sealChunk(plan: ChunkPlan, piece: Uint8Array, out: Uint8Array, o: number): number {
+  const { auth, size, padding } = plan;
+  const padLen = padding ? padding.next() : 0;
+  size.encode(piece.length + auth.overhead + padLen, out, o);
+  o += size.fieldLength;
+  auth.sealInto(piece, out, o);
+  o += piece.length + auth.overhead;
+  if (padLen > 0) crypto.getRandomValues(out.subarray(o, o + padLen));
+  return o + padLen;
+}

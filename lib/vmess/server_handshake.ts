@@ -1,0 +1,183 @@
+/**
+ * The server's request-header reader (spec §2.4): a pure state machine fed bytes in any split.
+ * It tells AEAD from legacy, checks replay and session history, and never throws.
+ */
+import { AesCfbStream, createAead, md5 } from "../crypto/mod.ts";
+import { concatBytes, toHex } from "../core/bytes.ts";
+import { ProtocolError } from "../core/errors.ts";
+import type { HeaderMode } from "./body_keys.ts";
+import { openAuthId } from "./auth_id.ts";
+import { timestampBytes } from "./client_request.ts";
+import { DrainParameters } from "./drain.ts";
+import { kdf, kdf16 } from "./kdf.ts";
+import { ReplayFilter } from "./replay.ts";
+import { decodeRequestHeader, type RequestHeader, requestHeaderLength } from "./request_header.ts";
+import { type UserKeys, UserRegistry, type VmessUser } from "./users.ts";
+
+/** A request the server accepted. */
+export interface AcceptedRequest {
+  /** Who sent it. */
+  readonly user: VmessUser;
+  /** The decoded header. */
+  readonly header: RequestHeader;
+  /** AEAD or legacy envelope. */
+  readonly mode: HeaderMode;
+}
+
+/** What the reader reports after each push. */
+export type HeaderStep =
+  | { readonly kind: "need-more" }
+  | { readonly kind: "failed"; readonly code: string; readonly message: string }
+  | { readonly kind: "done"; readonly value: AcceptedRequest; readonly rest: Uint8Array };
+
+const NEED_MORE: HeaderStep = { kind: "need-more" };
+const MAX_HEADER = 2048;
+
+/** A VMess server's shared state: users, replay filters, drain parameters. */
+export class VmessServer {
+  /** The users. */
+  readonly users: UserRegistry;
+  readonly #authIds: ReplayFilter;
+  readonly #sessions: ReplayFilter;
+  #drain: DrainParameters | null = null;
+
+  /** Server state for `users`; `nowSec` starts the replay windows. */
+  constructor(users: readonly VmessUser[], nowSec = Math.floor(Date.now() / 1000)) {
+    this.users = new UserRegistry(users);
+    this.#authIds = new ReplayFilter(120, 100_000, nowSec);
+    this.#sessions = new ReplayFilter(180, 100_000, nowSec);
+  }
+
+  /** Bytes to consume before closing a failed connection (fixed per user set, plus a roll). */
+  drainSize(): number {
+    // Fixed at first use, as V2Ray seeds it from the users added before the first connection.
+    this.#drain ??= new DrainParameters(this.users.users.map((u) => u.idBytes));
+    return this.#drain.drainSize();
+  }
+
+  /** A reader for one connection at time `nowSec`. */
+  headerReader(nowSec: number): RequestHeaderReader {
+    return new RequestHeaderReader(this, nowSec);
+  }
+
+  /** Records an AuthID; false if it is a replay. */
+  acceptAuthId(authId: Uint8Array, nowSec: number): boolean {
+    return this.#authIds.check(toHex(authId), nowSec);
+  }
+
+  /** Records (user, body key, body IV); false if the same session was seen in the last 3 minutes. */
+  acceptSession(keys: UserKeys, h: RequestHeader, nowSec: number): boolean {
+    return this.#sessions.check(toHex(concatBytes(keys.idBytes, h.bodyKey, h.bodyIv)), nowSec);
+  }
+}
+
+/** Reads one request header. */
+export class RequestHeaderReader {
+  readonly #server: VmessServer;
+  readonly #now: number;
+  #buf: Uint8Array = new Uint8Array(0);
+  #state:
+    | { kind: "auth" }
+    | { kind: "aead"; keys: UserKeys; len?: number }
+    | { kind: "legacy"; keys: UserKeys; iv: Uint8Array }
+    | { kind: "over" } = { kind: "auth" };
+
+  /** A reader against `server` at `nowSec`. */
+  constructor(server: VmessServer, nowSec: number) {
+    this.#server = server;
+    this.#now = nowSec;
+  }
+
+  /** Adds bytes and reports progress; after done or failed, further pushes report the same kind. */
+  push(bytes: Uint8Array): HeaderStep {
+    if (this.#state.kind === "over") {
+      return { kind: "failed", code: "over", message: "reader finished" };
+    }
+    this.#buf = concatBytes(this.#buf, bytes);
+    try {
+      const step = this.#step();
+      if (step.kind !== "need-more") this.#state = { kind: "over" };
+      return step;
+    } catch (e) {
+      this.#state = { kind: "over" };
+      const code = e instanceof ProtocolError ? e.code : "bad-header";
+      return { kind: "failed", code, message: (e as Error).message };
+    }
+  }
+
+  #fail(code: string, message: string): HeaderStep {
+    return { kind: "failed", code, message };
+  }
+
+  #step(): HeaderStep {
+    const b = this.#buf;
+    const st = this.#state;
+    if (st.kind === "auth") {
+      if (b.length < 16) return NEED_MORE;
+      const auth = b.subarray(0, 16);
+      for (const keys of this.#server.users.users) {
+        if (openAuthId(keys.authIdKey, auth, this.#now) === null) continue;
+        if (!this.#server.acceptAuthId(auth, this.#now)) {
+          return this.#fail("replay", "AuthID replayed");
+        }
+        this.#state = { kind: "aead", keys };
+        return this.#step();
+      }
+      const legacy = this.#server.users.lookupLegacy(auth, this.#now);
+      if (!legacy) return this.#fail("bad-auth", "no user matches");
+      const t = timestampBytes(legacy.ts);
+      this.#state = { kind: "legacy", keys: legacy.keys, iv: md5(t, t, t, t) };
+      return this.#step();
+    }
+    if (st.kind === "aead") return this.#aead(st);
+    if (st.kind === "legacy") return this.#legacy(st.keys, st.iv);
+    return this.#fail("over", "reader finished");
+  }
+
+  #aead(st: { keys: UserKeys; len?: number }): HeaderStep {
+    const b = this.#buf;
+    if (b.length < 42) return NEED_MORE;
+    const authId = b.subarray(0, 16);
+    const nonce = b.subarray(34, 42);
+    const key = st.keys.cmdKey;
+    if (st.len === undefined) {
+      const lenAead = createAead(
+        "aes-128-gcm",
+        kdf16(key, "VMess Header AEAD Key_Length", authId, nonce),
+      );
+      const lenNonce = kdf(key, "VMess Header AEAD Nonce_Length", authId, nonce).slice(0, 12);
+      const len = lenAead.open(lenNonce, b.subarray(16, 34), authId);
+      if (!len) return this.#fail("bad-auth", "header length failed authentication");
+      st.len = (len[0] << 8) | len[1];
+    }
+    const end = 42 + st.len + 16;
+    if (b.length < end) return NEED_MORE;
+    const hdrAead = createAead("aes-128-gcm", kdf16(key, "VMess Header AEAD Key", authId, nonce));
+    const hdrNonce = kdf(key, "VMess Header AEAD Nonce", authId, nonce).slice(0, 12);
+    const plain = hdrAead.open(hdrNonce, b.subarray(42, end), authId);
+    if (!plain) return this.#fail("bad-auth", "header failed authentication");
+    return this.#accept(st.keys, decodeRequestHeader(plain), "aead", b.subarray(end));
+  }
+
+  #legacy(keys: UserKeys, iv: Uint8Array): HeaderStep {
+    const b = this.#buf;
+    const cipher = b.subarray(16, 16 + MAX_HEADER);
+    // Headers are short: decrypting the prefix again on each push is cheaper than keeping state.
+    const plain = new AesCfbStream(keys.cmdKey, iv, true).update(cipher);
+    const len = requestHeaderLength(plain);
+    if (len === null || plain.length < len) return NEED_MORE;
+    return this.#accept(
+      keys,
+      decodeRequestHeader(plain.subarray(0, len)),
+      "legacy",
+      b.subarray(16 + len),
+    );
+  }
+
+  #accept(keys: UserKeys, header: RequestHeader, mode: HeaderMode, rest: Uint8Array): HeaderStep {
+    if (!this.#server.acceptSession(keys, header, this.#now)) {
+      return this.#fail("replay", "duplicate session (body key and IV reused)");
+    }
+    return { kind: "done", value: { user: keys.user, header, mode }, rest: rest.slice() };
+  }
+}

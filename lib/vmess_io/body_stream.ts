@@ -1,0 +1,153 @@
+/**
+ * A ByteStream of plaintext over a VMess connection: the body codec on a TCP stream, with an
+ * optional prelude to read first (the client's response header) and bytes to send before the
+ * first body bytes (the client's request header, the server's response header).
+ */
+import type { ByteStream } from "../core/stream.ts";
+import { ProtocolError } from "../core/errors.ts";
+import type { BodyReader, BodyWriter } from "../vmess/mod.ts";
+
+/** Consumes the bytes before the body; returns the body bytes that followed it, or null for more. */
+export type Prelude = (bytes: Uint8Array) => Uint8Array | null;
+
+/** How a VmessBodyStream is put together. */
+export interface BodyStreamParts {
+  /** The transport (a TcpStream). */
+  readonly transport: ByteStream;
+  /** Encodes what we send. */
+  readonly writer: BodyWriter;
+  /** Decodes what we receive; built lazily when it depends on the prelude. */
+  readonly reader: BodyReader | (() => BodyReader);
+  /** Parses what precedes the body on the read side (response header), if anything. */
+  readonly prelude?: Prelude;
+  /** Sent ahead of the first body bytes (a header), if anything. */
+  readonly prefix?: Uint8Array;
+  /** Body bytes that already arrived with the header. */
+  readonly initial?: Uint8Array;
+  /** Send no terminator chunk at closeWrite (V2Fly's NoTerminationSignal experiment). */
+  readonly noTerminator?: boolean;
+  /** Send the prefix alone if no body bytes come within this many ms (client header). */
+  readonly flushAfterMs?: number;
+}
+
+/** Plaintext in and out of one VMess connection; one read() returns one decoded chunk. */
+export class VmessBodyStream implements ByteStream {
+  readonly #transport: ByteStream;
+  readonly #writer: BodyWriter;
+  #reader: BodyReader | null;
+  readonly #makeReader: (() => BodyReader) | null;
+  #prelude: Prelude | undefined;
+  #prefix: Uint8Array | null;
+  readonly #noTerminator: boolean;
+  #eof = false;
+  #writeClosed = false;
+  #tail: Promise<void> = Promise.resolve();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Assembles the stream; nothing is sent or read until used. */
+  constructor(parts: BodyStreamParts) {
+    this.#transport = parts.transport;
+    this.#writer = parts.writer;
+    this.#reader = typeof parts.reader === "function" ? null : parts.reader;
+    this.#makeReader = typeof parts.reader === "function" ? parts.reader : null;
+    this.#prelude = parts.prelude;
+    this.#prefix = parts.prefix && parts.prefix.length > 0 ? parts.prefix : null;
+    this.#noTerminator = parts.noTerminator ?? false;
+    if (parts.initial && parts.initial.length > 0) this.#feed(parts.initial);
+    if (this.#prefix && parts.flushAfterMs !== undefined) {
+      // Server-first protocols need the header before any client data exists.
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined;
+        this.flush().catch(() => this.close());
+      }, parts.flushAfterMs);
+    }
+  }
+
+  #body(): BodyReader {
+    if (!this.#reader) this.#reader = this.#makeReader!();
+    return this.#reader;
+  }
+
+  // Bytes from the wire: through the prelude first, then into the body reader.
+  #feed(bytes: Uint8Array): void {
+    if (this.#prelude) {
+      const rest = this.#prelude(bytes);
+      if (rest === null) return;
+      this.#prelude = undefined;
+      if (rest.length > 0) this.#body().push(rest);
+      return;
+    }
+    this.#body().push(bytes);
+  }
+
+  /** The next plaintext chunk, or null at the end of the body. */
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (!this.#prelude) {
+        const reader = this.#body();
+        const chunk = reader.next();
+        if (chunk !== null) return chunk;
+        if (reader.finished) return null;
+      }
+      if (this.#eof) {
+        if (!this.#prelude && this.#body().framing === "raw") return null;
+        throw new ProtocolError("truncated", "VMess connection ended inside the body");
+      }
+      const bytes = await this.#transport.read();
+      if (bytes === null) {
+        this.#eof = true;
+        continue;
+      }
+      // The codec keeps references to what it is fed; the transport reuses its buffer.
+      this.#feed(bytes.slice());
+    }
+  }
+
+  /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
+  async write(data: Uint8Array): Promise<void> {
+    const wire = this.#writer.write(data);
+    await this.#send(wire);
+  }
+
+  // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
+  // loops over partial writes, so two concurrent writes could interleave their bytes.
+  #send(wire: Uint8Array): Promise<void> {
+    const next = this.#tail.then(() => this.#sendNow(wire));
+    this.#tail = next.catch(() => {});
+    return next;
+  }
+
+  async #sendNow(wire: Uint8Array): Promise<void> {
+    const prefix = this.#prefix;
+    if (prefix) {
+      this.#prefix = null;
+      clearTimeout(this.#flushTimer);
+      const both = new Uint8Array(prefix.length + wire.length);
+      both.set(prefix, 0);
+      both.set(wire, prefix.length);
+      wire = both;
+    }
+    if (wire.length > 0) await this.#transport.write(wire);
+  }
+
+  /** Sends any pending prefix now (a header that must not wait for data). */
+  async flush(): Promise<void> {
+    if (this.#prefix) await this.#send(new Uint8Array(0));
+  }
+
+  /** Ends the body: the terminator chunk (raw bodies: a TCP half-close instead). */
+  async closeWrite(): Promise<void> {
+    if (this.#writeClosed) return;
+    this.#writeClosed = true;
+    const end = this.#writer.end();
+    if (!this.#noTerminator) await this.#send(end);
+    else await this.flush();
+    if (end.length === 0) await this.#transport.closeWrite();
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    clearTimeout(this.#flushTimer);
+    this.#transport.close();
+  }
+}

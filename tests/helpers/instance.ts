@@ -1,0 +1,34 @@
+/** Running denoray in-process on a config object, for end-to-end tests. */
+import { Instance } from "../../lib/app/instance.ts";
+import { loadConfigObject } from "../../lib/config/mod.ts";
+import { silentLogger } from "../../lib/log/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+
+/** A started instance that stops when disposed. */
+export class RunningInstance implements AsyncDisposable {
+  readonly instance: Instance;
+
+  private constructor(instance: Instance) {
+    this.instance = instance;
+  }
+
+  /** Validates `config` (throws on errors), starts it and waits until it listens. */
+  static async start(config: unknown, logger: Logger = silentLogger): Promise<RunningInstance> {
+    const { config: c } = loadConfigObject(config);
+    const instance = new Instance(c, logger);
+    await instance.start();
+    return new RunningInstance(instance);
+  }
+
+  /** The TCP port of the listener whose address line contains `tag`'s n-th address. */
+  port(index = 0): number {
+    const a = this.instance.addresses()[index];
+    const m = a?.match(/:(\d+)$/);
+    if (!m) throw new Error(`no listener #${index}: ${this.instance.addresses().join(", ")}`);
+    return Number(m[1]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.instance.stop(0);
+  }
+}

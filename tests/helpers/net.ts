@@ -1,0 +1,141 @@
+/** Sockets for tests: free ports, readiness polling, an echo server, bulk transfers. */
+import { createHash } from "node:crypto";
+
+/** A port the OS just handed out on 127.0.0.1 (for programs that cannot take port 0). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Resolves once 127.0.0.1:port accepts a TCP connection; rejects after `attempts` tries. */
+export async function waitForPort(port: number, attempts = 400): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      return;
+    } catch {
+      // Not listening yet: yield to the event loop through a short timer and try again.
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`port ${port} never accepted a connection`);
+}
+
+/** A TCP echo server: echoes every byte, and half-closes after the client half-closes. */
+export class EchoServer implements AsyncDisposable {
+  readonly listener: Deno.TcpListener;
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #conns = new Set<Deno.Conn>();
+  readonly #loop: Promise<void>;
+
+  constructor() {
+    this.listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.#loop = this.#accept();
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.listener.addr.port;
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.listener) {
+        this.#conns.add(conn);
+        const t = this.#echo(conn).finally(() => {
+          this.#conns.delete(conn);
+          this.#tasks.delete(t);
+        });
+        this.#tasks.add(t);
+      }
+    } catch {
+      // Listener closed.
+    }
+  }
+
+  async #echo(conn: Deno.Conn): Promise<void> {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        let o = 0;
+        while (o < n) o += await conn.write(buf.subarray(o, n));
+      }
+      await conn.closeWrite();
+    } catch {
+      // Peer reset: nothing to echo.
+    } finally {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.listener.close();
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await this.#loop;
+    await Promise.all(this.#tasks);
+  }
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced. */
+export function patternBytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** SHA-256 hex of bytes (to compare large transfers). */
+export function digest(b: Uint8Array): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+/**
+ * Sends `data` on `conn` while reading; after sending, half-closes and reads to EOF.
+ * Returns everything read. The write side and read side run concurrently (no deadlock on large data).
+ */
+export async function sendAndReceive(conn: Deno.Conn, data: Uint8Array): Promise<Uint8Array> {
+  const writer = (async () => {
+    let o = 0;
+    while (o < data.length) {
+      o += await conn.write(data.subarray(o, Math.min(data.length, o + 65536)));
+    }
+    await conn.closeWrite();
+  })();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+    total += n;
+  }
+  await writer;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
