@@ -1,5 +1,6 @@
 import { assertEquals, assertStringIncludes } from "./assert.ts";
-import { runToEnd } from "./helpers/process.ts";
+import { runToEnd, Spawned } from "./helpers/process.ts";
+import { curl, HttpOrigin } from "./helpers/http_server.ts";
 
 Deno.test("bundle: deno task bundle's command writes one file that runs on its own", async () => {
   const dir = await Deno.makeTempDir();
@@ -23,6 +24,33 @@ Deno.test("bundle: deno task bundle's command writes one file that runs on its o
       cwd: dir,
     }).output();
     assertEquals(new TextDecoder().decode(t.stdout).trim(), "Configuration OK.");
+    // The bundle serves: a SOCKS inbound on an OS-chosen port answers curl, then SIGTERM stops it.
+    await using origin = new HttpOrigin("from-bundle");
+    await Deno.writeTextFile(
+      `${dir}/serve.json`,
+      JSON.stringify({
+        inbounds: [{ listen: "127.0.0.1", port: 0, protocol: "socks" }],
+        outbounds: [{ protocol: "freedom" }],
+      }),
+    );
+    await using p = new Spawned(Deno.execPath(), [
+      "run",
+      "-A",
+      "--unstable-net",
+      out,
+      "run",
+      "-c",
+      "serve.json",
+    ], dir);
+    const [, port] = await p.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/);
+    const r = await curl([
+      "-x",
+      `socks5h://127.0.0.1:${port}`,
+      `http://127.0.0.1:${origin.port}/b`,
+    ]);
+    assertEquals([r.status, r.body], ["200", "from-bundle /b"]);
+    p.child.kill("SIGTERM");
+    assertEquals((await p.done()).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

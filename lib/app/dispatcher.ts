@@ -5,6 +5,19 @@ import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { Router } from "../routing/mod.ts";
 import { DenorayError } from "../core/errors.ts";
+import { addressKind } from "../core/destination.ts";
+
+async function resolveAll(domain: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const kind of ["A", "AAAA"] as const) {
+    try {
+      out.push(...await Deno.resolveDns(domain, kind));
+    } catch {
+      // No record of that kind: routing goes on with what there is.
+    }
+  }
+  return out;
+}
 
 /** Routes with `router` over `outbounds` (the first is the default). */
 export class RoutingDispatcher implements Dispatcher {
@@ -29,8 +42,14 @@ export class RoutingDispatcher implements Dispatcher {
   }
 
   /** The outbound for a session and destination. */
-  route(session: Session, destination: Destination): Outbound {
-    const tag = this.#router.route(session, destination);
+  async route(session: Session, destination: Destination): Promise<Outbound> {
+    let tag = this.#router.route(session, destination);
+    if (this.#router.resolvesDomains && addressKind(destination.address) === "domain") {
+      // IPIfNonMatch resolves only when no rule matched the domain; IPOnDemand (approximated) too.
+      if (tag === null) {
+        tag = this.#router.route(session, destination, await resolveAll(destination.address));
+      }
+    }
     const ob = tag === null ? this.#outbounds[0] : this.#byTag.get(tag);
     if (!ob) {
       throw new DenorayError(
@@ -42,12 +61,12 @@ export class RoutingDispatcher implements Dispatcher {
   }
 
   /** Routes and dials a TCP destination. */
-  dispatch(session: Session, destination: Destination): Promise<ByteStream> {
-    return this.route(session, destination).dial(session, destination);
+  async dispatch(session: Session, destination: Destination): Promise<ByteStream> {
+    return await (await this.route(session, destination)).dial(session, destination);
   }
 
   /** Routes and opens a UDP flow. */
-  dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
-    return this.route(session, destination).dialPacket(session, destination);
+  async dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
+    return await (await this.route(session, destination)).dialPacket(session, destination);
   }
 }

@@ -19,7 +19,7 @@ export async function proxyTcp(
   let target: ByteStream;
   let outTag: string;
   try {
-    const outbound = ctx.dispatcher.route(session, destination);
+    const outbound = await ctx.dispatcher.route(session, destination);
     outTag = outbound.tag;
     ctx.logger.access(
       `from ${from} accepted ${

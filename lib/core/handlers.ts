@@ -24,7 +24,7 @@ export interface PacketStream {
 /** Opens connections on behalf of inbounds: routes, then dials the chosen outbound. */
 export interface Dispatcher {
   /** The outbound routing picks for this session and destination. */
-  route(session: Session, destination: Destination): Outbound;
+  route(session: Session, destination: Destination): Promise<Outbound>;
   /** Routes a TCP session and returns the outbound's stream to `destination`. */
   dispatch(session: Session, destination: Destination): Promise<ByteStream>;
   /** Routes a UDP session to `destination` (its first peer) and returns a packet flow. */

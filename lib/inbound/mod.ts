@@ -2,8 +2,9 @@
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
 import type { InstanceContext } from "../app/context.ts";
-import { DenorayError } from "../core/errors.ts";
 import { DokodemoInbound } from "./dokodemo.ts";
+import { HttpInbound } from "./http.ts";
+import { SocksInbound } from "./socks.ts";
 import { VmessInbound } from "./vmess.ts";
 
 /** Builds the inbound a config entry describes. */
@@ -13,10 +14,9 @@ export function createInbound(config: InboundConfig, ctx: InstanceContext): Inbo
       return new VmessInbound(config, ctx);
     case "dokodemo-door":
       return new DokodemoInbound(config, ctx);
-    default:
-      throw new DenorayError(
-        "not-implemented",
-        `inbound protocol "${config.protocol}" is not implemented yet`,
-      );
+    case "socks":
+      return new SocksInbound(config, ctx);
+    case "http":
+      return new HttpInbound(config, ctx);
   }
 }

@@ -1,15 +1,27 @@
-/** Routing: picks the outbound for a session and destination. */
+/** Routing: picks the outbound for a session and destination, first matching rule wins. */
 import type { RoutingConfig } from "../config/mod.ts";
 import type { Destination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
+import { compileRule } from "./rule.ts";
 
 /** Chooses an outbound tag; null means the default (first) outbound. */
 export interface Router {
-  /** The tag of the outbound for this session and destination, or null for the default. */
-  route(session: Session, destination: Destination): string | null;
+  /** The tag for this session and destination, or null for the default. */
+  route(session: Session, destination: Destination, resolved?: readonly string[]): string | null;
+  /** Whether ip rules need a domain resolved first (domainStrategy IPIfNonMatch / IPOnDemand). */
+  readonly resolvesDomains: boolean;
 }
 
-/** A router for `config` (rules are matched in order; the first match wins). */
-export function createRouter(_config: RoutingConfig): Router {
-  return { route: () => null };
+/** A router for `config`. */
+export function createRouter(config: RoutingConfig): Router {
+  const rules = config.rules.map(compileRule);
+  return {
+    resolvesDomains: config.domainStrategy !== "AsIs" && rules.some((r) => r.usesIp),
+    route(session, destination, resolved) {
+      for (const r of rules) if (r.matches(session, destination, resolved)) return r.outboundTag;
+      return null;
+    },
+  };
 }
+
+export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";

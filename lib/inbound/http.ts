@@ -1,0 +1,125 @@
+/** The HTTP proxy inbound: CONNECT tunnels and plain absolute-URI requests, Basic auth. */
+import type { InboundConfig } from "../config/mod.ts";
+import type { Inbound } from "../core/handlers.ts";
+import { nextSessionId, type SessionUser } from "../core/session.ts";
+import { concatBytes, constantTimeEqual, utf8 } from "../core/bytes.ts";
+import type { InstanceContext } from "../app/context.ts";
+import { proxyTcp } from "../app/proxy.ts";
+import { TcpStream } from "../transport/tcp.ts";
+import { PrefixedStream } from "../transport/prefixed_stream.ts";
+import { TcpListenerGroup } from "./tcp_listener.ts";
+import { PrefixReader, writeAll } from "./prefix_reader.ts";
+import { withDeadline } from "./handshake_deadline.ts";
+import {
+  header,
+  type HttpRequestHead,
+  originRequestHead,
+  parseRequestHead,
+  requestDestination,
+} from "./http_protocol.ts";
+
+type HttpConfig = Extract<InboundConfig, { protocol: "http" }>;
+
+const RESPONSES = {
+  established: utf8("HTTP/1.1 200 Connection established\r\n\r\n"),
+  badRequest: utf8("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+  authRequired: utf8(
+    'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+  ),
+};
+
+/** An HTTP proxy server. */
+export class HttpInbound implements Inbound {
+  readonly tag: string;
+  readonly #config: HttpConfig;
+  readonly #ctx: InstanceContext;
+  readonly #group: TcpListenerGroup;
+
+  /** An HTTP inbound for `config`. */
+  constructor(config: HttpConfig, ctx: InstanceContext) {
+    this.tag = config.tag ?? "";
+    this.#config = config;
+    this.#ctx = ctx;
+    this.#group = new TcpListenerGroup(`http ${this.tag}`, (c) => this.#serve(c), ctx.logger);
+  }
+
+  // Basic auth against `accounts`; no accounts means open. Returns the user, or null if refused.
+  #authenticate(h: HttpRequestHead): SessionUser | null | undefined {
+    const accounts = this.#config.settings.accounts;
+    if (accounts.length === 0) return undefined;
+    const m = /^Basic\s+(\S+)$/i.exec(header(h, "proxy-authorization") ?? "");
+    if (!m) return null;
+    let decoded: string;
+    try {
+      decoded = atob(m[1]);
+    } catch {
+      return null;
+    }
+    const i = decoded.indexOf(":");
+    const user = decoded.slice(0, i), pass = decoded.slice(i + 1);
+    let ok = false;
+    for (const a of accounts) {
+      ok = constantTimeEqual(utf8(a.user), utf8(user)) &&
+          constantTimeEqual(utf8(a.pass), utf8(pass)) || ok;
+    }
+    return ok ? { email: user, level: this.#config.settings.userLevel } : null;
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    const r = conn.remoteAddr as Deno.NetAddr;
+    const reader = new PrefixReader(conn);
+    let head: HttpRequestHead;
+    try {
+      head = await withDeadline(
+        conn,
+        this.#ctx.policy.level(0).handshakeMs,
+        () => reader.next(parseRequestHead),
+      );
+    } catch (e) {
+      this.#ctx.logger.info(`http ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`);
+      await writeAll(conn, RESPONSES.badRequest).catch(() => {});
+      return;
+    }
+    const user = this.#authenticate(head);
+    if (user === null) {
+      await writeAll(conn, RESPONSES.authRequired).catch(() => {});
+      return;
+    }
+    const dest = requestDestination(head, this.#config.settings.allowTransparent);
+    if (!dest) {
+      await writeAll(conn, RESPONSES.badRequest).catch(() => {});
+      return;
+    }
+    const level = user?.level ?? this.#config.settings.userLevel;
+    const session = {
+      id: nextSessionId(),
+      inboundTag: this.tag,
+      source: { address: r.hostname, port: r.port },
+      user: user ?? { email: "", level },
+    };
+    const tcp = new TcpStream(conn, this.#ctx.policy.level(level).bufferSize);
+    if (head.method === "CONNECT") {
+      await writeAll(conn, RESPONSES.established);
+      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.rest(), tcp));
+      return;
+    }
+    const first = concatBytes(originRequestHead(head), reader.rest());
+    await proxyTcp(this.#ctx, session, dest, new PrefixedStream(first, tcp));
+  }
+
+  /** Binds the listeners. */
+  start(): Promise<void> {
+    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
+    return Promise.resolve();
+  }
+
+  /** Bound addresses. */
+  addresses(): string[] {
+    return this.#group.addresses();
+  }
+
+  /** Closes listeners, then connections after the grace. */
+  close(graceMs: number): Promise<void> {
+    return this.#group.close(graceMs);
+  }
+}

@@ -1,0 +1,125 @@
+/** The SOCKS inbound: SOCKS5 (noauth or password) CONNECT, SOCKS4/4a CONNECT. */
+import type { InboundConfig } from "../config/mod.ts";
+import type { Inbound } from "../core/handlers.ts";
+import { nextSessionId, type SessionUser } from "../core/session.ts";
+import { constantTimeEqual, utf8 } from "../core/bytes.ts";
+import type { Destination } from "../core/destination.ts";
+import type { InstanceContext } from "../app/context.ts";
+import { proxyTcp } from "../app/proxy.ts";
+import { TcpStream } from "../transport/tcp.ts";
+import { PrefixedStream } from "../transport/prefixed_stream.ts";
+import { TcpListenerGroup } from "./tcp_listener.ts";
+import { PrefixReader, writeAll } from "./prefix_reader.ts";
+import { withDeadline } from "./handshake_deadline.ts";
+import { parseHello, parsePasswordAuth, parseRequest, socks5Reply } from "./socks_protocol.ts";
+
+type SocksConfig = Extract<InboundConfig, { protocol: "socks" }>;
+
+/** A SOCKS server. */
+export class SocksInbound implements Inbound {
+  readonly tag: string;
+  readonly #config: SocksConfig;
+  readonly #ctx: InstanceContext;
+  readonly #group: TcpListenerGroup;
+
+  /** A SOCKS inbound for `config`. */
+  constructor(config: SocksConfig, ctx: InstanceContext) {
+    this.tag = config.tag ?? "";
+    this.#config = config;
+    this.#ctx = ctx;
+    this.#group = new TcpListenerGroup(`socks ${this.tag}`, (c) => this.#serve(c), ctx.logger);
+  }
+
+  #checkAccount(user: string, pass: string): boolean {
+    // Every account is compared, so timing does not tell which user exists.
+    let ok = false;
+    for (const a of this.#config.settings.accounts) {
+      ok = constantTimeEqual(utf8(a.user), utf8(user)) &&
+          constantTimeEqual(utf8(a.pass), utf8(pass)) || ok;
+    }
+    return ok;
+  }
+
+  async #handshake(
+    conn: Deno.Conn,
+    reader: PrefixReader,
+  ): Promise<{ dest: Destination; user?: SessionUser } | null> {
+    const s = this.#config.settings;
+    const hello = await reader.next(parseHello);
+    if (hello.version === 4) {
+      if (hello.command !== 1 || s.auth === "password") {
+        await writeAll(conn, new Uint8Array([0, 0x5b, 0, 0, 0, 0, 0, 0]));
+        return null;
+      }
+      await writeAll(conn, new Uint8Array([0, 0x5a, 0, 0, 0, 0, 0, 0]));
+      return { dest: hello.destination };
+    }
+    const want = s.auth === "password" ? 2 : 0;
+    if (!hello.methods.includes(want)) {
+      await writeAll(conn, new Uint8Array([5, 0xff]));
+      return null;
+    }
+    await writeAll(conn, new Uint8Array([5, want]));
+    let user: SessionUser | undefined;
+    if (want === 2) {
+      const cred = await reader.next(parsePasswordAuth);
+      const ok = this.#checkAccount(cred.user, cred.pass);
+      await writeAll(conn, new Uint8Array([1, ok ? 0 : 1]));
+      if (!ok) return null;
+      user = { email: cred.user, level: s.userLevel };
+    }
+    const req = await reader.next(parseRequest);
+    if (req.command !== 1) {
+      // UDP ASSOCIATE and BIND are not implemented: "command not supported".
+      await writeAll(conn, socks5Reply(7));
+      return null;
+    }
+    await writeAll(conn, socks5Reply(0));
+    return { dest: req.destination, user };
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    const r = conn.remoteAddr as Deno.NetAddr;
+    const reader = new PrefixReader(conn);
+    let result;
+    try {
+      result = await withDeadline(
+        conn,
+        this.#ctx.policy.level(0).handshakeMs,
+        () => this.#handshake(conn, reader),
+      );
+    } catch (e) {
+      this.#ctx.logger.info(`socks ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`);
+      return;
+    }
+    if (!result) return;
+    const level = result.user?.level ?? this.#config.settings.userLevel;
+    const session = {
+      id: nextSessionId(),
+      inboundTag: this.tag,
+      source: { address: r.hostname, port: r.port },
+      user: result.user ?? { email: "", level },
+    };
+    const stream = new PrefixedStream(
+      reader.rest(),
+      new TcpStream(conn, this.#ctx.policy.level(level).bufferSize),
+    );
+    await proxyTcp(this.#ctx, session, result.dest, stream);
+  }
+
+  /** Binds the listeners. */
+  start(): Promise<void> {
+    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
+    return Promise.resolve();
+  }
+
+  /** Bound addresses. */
+  addresses(): string[] {
+    return this.#group.addresses();
+  }
+
+  /** Closes listeners, then connections after the grace. */
+  close(graceMs: number): Promise<void> {
+    return this.#group.close(graceMs);
+  }
+}

@@ -1,0 +1,36 @@
+/** CIDR matching for IPv4 and IPv6 literals. */
+import { ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
+
+/** A parsed CIDR block. */
+export interface Cidr {
+  /** Network bytes (4 or 16). */
+  readonly bytes: Uint8Array;
+  /** Prefix length in bits. */
+  readonly prefix: number;
+}
+
+/** The bytes of an IP literal, or null. */
+export function ipBytes(s: string): Uint8Array | null {
+  return isIPv4(s) ? ipv4Bytes(s) : parseIPv6(s);
+}
+
+/** Parses "10.0.0.0/8", "::1/128" or a single address; null if invalid. */
+export function parseCidr(s: string): Cidr | null {
+  const [addr, len] = s.split("/");
+  const bytes = ipBytes(addr);
+  if (!bytes) return null;
+  const prefix = len === undefined ? bytes.length * 8 : Number(len);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) return null;
+  return { bytes, prefix };
+}
+
+/** Whether `ip` (bytes) lies in `c`; an IPv4 address never matches an IPv6 block. */
+export function cidrContains(c: Cidr, ip: Uint8Array): boolean {
+  if (ip.length !== c.bytes.length) return false;
+  let bits = c.prefix;
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((ip[i] & mask) !== (c.bytes[i] & mask)) return false;
+  }
+  return true;
+}
