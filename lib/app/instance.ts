@@ -51,6 +51,11 @@ export class Instance {
     }
   }
 
+  /** The running inbound with `tag`, if any. */
+  inbound(tag: string): Inbound | undefined {
+    return this.#inbounds.find((i) => i.tag === tag);
+  }
+
   /** Addresses of every listener, in config order. */
   addresses(): string[] {
     return this.#inbounds.flatMap((i) => i.addresses());

@@ -23,6 +23,11 @@ export class DrainParameters {
     this.randMax = 1 + (d[2] % 64);
   }
 
+  /** The smallest and largest drainSize() can return. */
+  range(): [number, number] {
+    return [this.base + 54, this.base + 54 + this.randMax - 1];
+  }
+
   /** Bytes to consume in total before closing a failed connection. */
   drainSize(): number {
     return this.base + 16 + 38 + randomInt(this.randMax);

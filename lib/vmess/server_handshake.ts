@@ -48,11 +48,19 @@ export class VmessServer {
     this.#sessions = new ReplayFilter(180, 100_000, nowSec);
   }
 
+  // Fixed at first use, as V2Ray seeds it from the users added before the first connection.
+  #drainParameters(): DrainParameters {
+    return this.#drain ??= new DrainParameters(this.users.users.map((u) => u.idBytes));
+  }
+
   /** Bytes to consume before closing a failed connection (fixed per user set, plus a roll). */
   drainSize(): number {
-    // Fixed at first use, as V2Ray seeds it from the users added before the first connection.
-    this.#drain ??= new DrainParameters(this.users.users.map((u) => u.idBytes));
-    return this.#drain.drainSize();
+    return this.#drainParameters().drainSize();
+  }
+
+  /** The range drainSize() draws from. */
+  drainRange(): [number, number] {
+    return this.#drainParameters().range();
   }
 
   /** A reader for one connection at time `nowSec`. */

@@ -56,9 +56,11 @@ export async function readHeader<T>(
   const buf = new Uint8Array(READ_SIZE);
   try {
     for (;;) {
-      // While draining, read no more than the drain size, as V2Ray does.
-      const want = failure ? Math.min(READ_SIZE, limits.drainSize - consumed) : READ_SIZE;
-      if (failure && want <= 0) return { kind: "failed", ...failure, consumed };
+      // Never read past the drain size unless a header is still being parsed beyond it: what a
+      // failed connection consumes is then the drain size, wherever parsing failed.
+      const left = limits.drainSize - consumed;
+      if (failure && left <= 0) return { kind: "failed", ...failure, consumed };
+      const want = left > 0 ? Math.min(READ_SIZE, left) : READ_SIZE;
       let n: number | null;
       try {
         n = await conn.read(buf.subarray(0, want));

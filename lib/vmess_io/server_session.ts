@@ -55,8 +55,8 @@ export async function serveVmessConnection(
   }
   const refusal = refuse(outcome.value, ctx.secureOnly);
   if (refusal) {
-    logger.access(
-      `from tcp:${remote.hostname}:${remote.port} rejected ${refusal} email: ${outcome.value.user.email}`,
+    logger.info(
+      `vmess ${ctx.tag}: ${remote.hostname}:${remote.port} rejected ${refusal} (user ${outcome.value.user.email})`,
     );
     // The header authenticated, so the peer is a user, not a prober: no need to drain.
     return;
