@@ -7,6 +7,8 @@ import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
 import { TcpListenerGroup } from "./tcp_listener.ts";
+import { DokodemoUdp } from "./dokodemo_udp.ts";
+import type { Destination } from "../core/destination.ts";
 
 type DokodemoConfig = Extract<InboundConfig, { protocol: "dokodemo-door" }>;
 
@@ -15,6 +17,10 @@ export class DokodemoInbound implements Inbound {
   readonly tag: string;
   readonly #config: DokodemoConfig;
   readonly #group: TcpListenerGroup;
+  readonly #udpDest: Destination | null;
+  readonly #tcp: boolean;
+  readonly #ctx: InstanceContext;
+  #udp: DokodemoUdp[] = [];
 
   /** Validates what the config asks for that we cannot do yet. */
   constructor(config: DokodemoConfig, ctx: InstanceContext) {
@@ -27,13 +33,10 @@ export class DokodemoInbound implements Inbound {
         `dokodemo-door ${this.tag}: settings.address and settings.port are required`,
       );
     }
-    if (s.network !== "tcp") {
-      throw new DenorayError(
-        "not-implemented",
-        `dokodemo-door ${this.tag}: network "${s.network}" is not implemented yet`,
-      );
-    }
     const dest = { network: "tcp" as const, address: s.address, port: s.port };
+    this.#udpDest = s.network === "tcp" ? null : { ...dest, network: "udp" };
+    this.#tcp = s.network !== "udp";
+    this.#ctx = ctx;
     const level = ctx.policy.level(s.userLevel);
     this.#group = new TcpListenerGroup(`dokodemo-door ${this.tag}`, async (conn) => {
       const r = conn.remoteAddr as Deno.NetAddr;
@@ -49,17 +52,36 @@ export class DokodemoInbound implements Inbound {
 
   /** Binds the listeners. */
   start(): Promise<void> {
-    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
+    const { listen, port } = this.#config;
+    if (this.#tcp) this.#group.listen(listen, port.from, port.to);
+    if (this.#udpDest) {
+      for (let p = port.from; p <= port.to; p++) {
+        // With "tcp,udp" on port 0, UDP takes the port TCP was given.
+        const udpPort = p === 0 && this.#tcp
+          ? Number(this.#group.addresses()[0].split(":").pop())
+          : p;
+        this.#udp.push(
+          new DokodemoUdp(
+            listen,
+            udpPort,
+            this.tag,
+            this.#udpDest,
+            this.#config.settings.userLevel,
+            this.#ctx,
+          ),
+        );
+      }
+    }
     return Promise.resolve();
   }
 
   /** Bound addresses. */
   addresses(): string[] {
-    return this.#group.addresses();
+    return [...this.#group.addresses(), ...this.#udp.map((u) => u.address())];
   }
 
   /** Closes listeners and, after the grace, connections. */
-  close(graceMs: number): Promise<void> {
-    return this.#group.close(graceMs);
+  async close(graceMs: number): Promise<void> {
+    await Promise.all([this.#group.close(graceMs), ...this.#udp.map((u) => u.close())]);
   }
 }

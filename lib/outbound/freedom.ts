@@ -8,6 +8,7 @@ import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { dialTcp } from "../transport/tcp.ts";
+import { UdpSocketStream } from "../transport/udp.ts";
 
 type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;
 
@@ -61,10 +62,19 @@ export class FreedomOutbound implements Outbound {
     return await dialTcp(host, d.port, level.bufferSize);
   }
 
-  /** UDP is not implemented yet. */
-  dialPacket(): Promise<PacketStream> {
-    return Promise.reject(
-      new DenorayError("not-implemented", "freedom: UDP is not implemented yet"),
-    );
+  /** A UDP socket for datagrams to `destination` (and any other peer the client names). */
+  dialPacket(_session: Session, destination: Destination): Promise<PacketStream> {
+    const d = this.#target(destination);
+    const inner = UdpSocketStream.bind(addressKind(d.address) === "ipv6" ? "::" : "0.0.0.0");
+    if (d === destination) return Promise.resolve(inner);
+    // With a redirect, every datagram goes to the redirect target; replies look like the original peer's.
+    return Promise.resolve({
+      read: async () => {
+        const p = await inner.read();
+        return p && { data: p.data, peer: destination };
+      },
+      write: (p) => inner.write({ data: p.data, peer: d }),
+      close: () => inner.close(),
+    });
   }
 }

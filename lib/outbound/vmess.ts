@@ -7,6 +7,8 @@ import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { connectVmess } from "../vmess_io/client_connect.ts";
+import type { VmessBodyStream } from "../vmess_io/body_stream.ts";
+import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import { ServerList, type VmessEndpoint } from "../vmess_io/server_list.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
 
@@ -55,7 +57,17 @@ export class VmessOutbound implements Outbound {
   };
 
   /** Connects through the first reachable server. */
-  async dial(session: Session, destination: Destination): Promise<ByteStream> {
+  dial(session: Session, destination: Destination): Promise<ByteStream> {
+    return this.#connect(session, { ...destination, network: "tcp" });
+  }
+
+  /** A VMess UDP connection to `destination` (datagrams for other peers are dropped). */
+  async dialPacket(session: Session, destination: Destination): Promise<PacketStream> {
+    const udp = { ...destination, network: "udp" as const };
+    return new VmessPacketFlow(await this.#connect(session, udp), udp, this.#ctx.logger);
+  }
+
+  async #connect(session: Session, destination: Destination): Promise<VmessBodyStream> {
     let last: unknown;
     for (const ep of this.#servers.candidates()) {
       try {
@@ -74,10 +86,5 @@ export class VmessOutbound implements Outbound {
       "unreachable",
       `vmess ${this.tag}: no server reachable (${(last as Error)?.message})`,
     );
-  }
-
-  /** UDP over VMess is not implemented yet. */
-  dialPacket(): Promise<PacketStream> {
-    return Promise.reject(new DenorayError("not-implemented", "vmess: UDP is not implemented yet"));
   }
 }

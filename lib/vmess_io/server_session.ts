@@ -19,6 +19,9 @@ import {
 import { readHeader } from "./handshake_io.ts";
 import { VmessBodyStream } from "./body_stream.ts";
 import { MAX_UDP_PAYLOAD } from "./limits.ts";
+import { VmessPacketFlow } from "./packet_flow.ts";
+import { relayPackets } from "../transport/packet_relay.ts";
+import { type Destination, formatDestination } from "../core/destination.ts";
 
 /** What a VMess inbound shares with each of its connections. */
 export interface VmessServerContext {
@@ -70,7 +73,6 @@ function refuse(req: AcceptedRequest, secureOnly: boolean): string | null {
     return `insecure encryption ${s}`;
   }
   if (req.header.command === "mux") return "Mux.Cool (not supported)";
-  if (req.header.command === "udp") return "UDP (not implemented yet)";
   return null;
 }
 
@@ -113,6 +115,37 @@ async function serveRequest(
     prefix: responseHeader,
     initial: rest,
   });
+  if (packet) {
+    await serveUdp(ctx, session, header.destination!, client);
+    return;
+  }
   // As V2Ray: when the target cannot be reached, the response header alone, then close.
   await proxyTcp(ctx.instance, session, header.destination!, client, () => client.flush());
+}
+
+async function serveUdp(
+  ctx: VmessServerContext,
+  session: Session,
+  dest: Destination,
+  client: VmessBodyStream,
+) {
+  const { logger, dispatcher, policy } = ctx.instance;
+  let target;
+  try {
+    target = await dispatcher.dispatchPacket(session, dest);
+  } catch (e) {
+    logger.info(`[${session.id}] udp ${formatDestination(dest)}: ${(e as Error).message}`);
+    client.close();
+    return;
+  }
+  logger.access(
+    `from tcp:${session.source.address}:${session.source.port} accepted ${
+      formatDestination(dest)
+    } [${ctx.tag}] email: ${session.user?.email ?? ""}`,
+  );
+  await relayPackets(
+    new VmessPacketFlow(client, dest, logger),
+    target,
+    policy.level(session.user?.level ?? 0).connIdleMs,
+  );
 }

@@ -139,3 +139,72 @@ export async function sendAndReceive(conn: Deno.Conn, data: Uint8Array): Promise
   }
   return out;
 }
+
+/** A UDP echo server on 127.0.0.1. */
+export class UdpEchoServer implements AsyncDisposable {
+  readonly socket: Deno.DatagramConn;
+  readonly #loop: Promise<void>;
+
+  constructor() {
+    const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    this.socket = socket;
+    this.#loop = (async () => {
+      try {
+        for (;;) {
+          const [data, addr] = await socket.receive();
+          await socket.send(data, addr);
+        }
+      } catch {
+        // Closed.
+      }
+    })();
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return (this.socket.addr as Deno.NetAddr).port;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.socket.close();
+    await this.#loop;
+  }
+}
+
+/**
+ * Sends each datagram to 127.0.0.1:port from one socket and waits for its echo; resends a
+ * datagram (up to `tries` times) when no echo came, since UDP may drop. Returns the echoes.
+ */
+export async function udpRoundTrips(
+  port: number,
+  datagrams: Uint8Array[],
+  tries = 20,
+): Promise<Uint8Array[]> {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const out: Uint8Array[] = [];
+  // One receive outstanding at a time; a retransmission does not start another.
+  const receive = () => s.receive().then(([b]) => b);
+  let pending = receive();
+  pending.catch(() => {});
+  try {
+    for (const d of datagrams) {
+      let got: Uint8Array | null = null;
+      for (let t = 0; t < tries && got === null; t++) {
+        await s.send(d, { transport: "udp", hostname: "127.0.0.1", port });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<null>((r) => timer = setTimeout(() => r(null), 250));
+        got = await Promise.race([pending, timeout]);
+        clearTimeout(timer);
+        if (got !== null) {
+          pending = receive();
+          pending.catch(() => {});
+        }
+      }
+      if (got === null) throw new Error(`no echo for a ${d.length}-byte datagram`);
+      out.push(got);
+    }
+  } finally {
+    s.close();
+  }
+  return out;
+}
