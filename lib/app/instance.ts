@@ -35,8 +35,11 @@ export class Instance {
     const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
     dispatcher.setOutbounds(this.#config.outbounds.map((o) => createOutbound(o, ctx)));
     try {
-      for (const ib of this.#config.inbounds) {
-        const inbound = createInbound(ib, ctx);
+      const built: Inbound[] = [];
+      const lookup = (tag: string) => built.find((i) => i.tag === tag);
+      for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
+      for (const [n, ib] of this.#config.inbounds.entries()) {
+        const inbound = built[n];
         await inbound.start();
         this.#inbounds.push(inbound);
         for (const a of inbound.addresses()) {

@@ -7,27 +7,27 @@ import { DokodemoInbound } from "./dokodemo.ts";
 import { HttpInbound } from "./http.ts";
 import { SocksInbound } from "./socks.ts";
 import { VmessInbound } from "./vmess.ts";
+import { DynamicVmessInbound } from "./vmess_dynamic.ts";
+
+/** Finds another inbound by tag (VMess detour targets). */
+export type InboundLookup = (tag: string) => Inbound | undefined;
 
 /** Builds the inbound a config entry describes. */
-export function createInbound(config: InboundConfig, ctx: InstanceContext): Inbound {
-  // Refused at start, never ignored: a V2Ray user relying on these would get other behaviour.
+export function createInbound(
+  config: InboundConfig,
+  ctx: InstanceContext,
+  lookup: InboundLookup = () => undefined,
+): Inbound {
   if (config.allocate?.strategy === "random") {
+    if (config.protocol === "vmess") return new DynamicVmessInbound(config, ctx);
     throw new DenorayError(
       "not-implemented",
-      `inbound ${
-        config.tag ?? config.protocol
-      }: allocate.strategy "random" (dynamic port) is not implemented yet`,
-    );
-  }
-  if (config.protocol === "vmess" && config.settings.detour) {
-    throw new DenorayError(
-      "not-implemented",
-      `inbound ${config.tag ?? "vmess"}: settings.detour (dynamic port) is not implemented yet`,
+      `inbound ${config.tag ?? config.protocol}: allocate.strategy "random" is only for vmess`,
     );
   }
   switch (config.protocol) {
     case "vmess":
-      return new VmessInbound(config, ctx);
+      return new VmessInbound(config, ctx, lookup);
     case "dokodemo-door":
       return new DokodemoInbound(config, ctx);
     case "socks":

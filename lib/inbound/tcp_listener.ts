@@ -13,6 +13,7 @@ export class TcpListenerGroup {
   readonly #handle: (conn: Deno.Conn) => Promise<void>;
   readonly #logger: Logger;
   readonly #name: string;
+  #accepted = 0;
 
   /** A group whose connections go to `handle` (which must close them; it must not reject). */
   constructor(name: string, handle: (conn: Deno.Conn) => Promise<void>, logger: Logger) {
@@ -39,6 +40,11 @@ export class TcpListenerGroup {
     }
   }
 
+  /** Connections accepted so far. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
   /** "tcp host:port" per bound listener. */
   addresses(): string[] {
     return this.#listeners.map((l) => {
@@ -60,6 +66,7 @@ export class TcpListenerGroup {
         conn.close();
         continue;
       }
+      this.#accepted++;
       this.#live.add(conn);
       const task = this.#handle(conn)
         .catch((e) => this.#logger.warning(`${this.#name}: ${(e as Error).message}`))

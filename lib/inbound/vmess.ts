@@ -5,6 +5,8 @@ import type { InstanceContext } from "../app/context.ts";
 import { parseUuid, VmessServer } from "../vmess/mod.ts";
 import { serveVmessConnection } from "../vmess_io/server_session.ts";
 import { TcpListenerGroup } from "./tcp_listener.ts";
+import { DynamicVmessInbound } from "./vmess_dynamic.ts";
+import type { InboundLookup } from "./mod.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -16,7 +18,11 @@ export class VmessInbound implements Inbound {
   readonly #group: TcpListenerGroup;
 
   /** Builds the user registry of `config`. */
-  constructor(config: VmessInboundConfig, ctx: InstanceContext) {
+  constructor(
+    config: VmessInboundConfig,
+    ctx: InstanceContext,
+    lookup: InboundLookup = () => undefined,
+  ) {
     this.tag = config.tag ?? "";
     this.#config = config;
     this.server = new VmessServer(config.settings.clients.map((c) => ({
@@ -25,11 +31,17 @@ export class VmessInbound implements Inbound {
       level: c.level,
       email: c.email ?? "",
     })));
+    const detour = config.settings.detour?.to;
     const sctx = {
       tag: this.tag,
       server: this.server,
       secureOnly: config.settings.disableInsecureEncryption,
       instance: ctx,
+      // Resolved per connection: the detour inbound may be built after this one.
+      switchAccount: detour === undefined ? undefined : (email: string) => {
+        const target = lookup(detour);
+        return target instanceof DynamicVmessInbound ? target.switchAccountFor(email) : undefined;
+      },
     };
     this.#group = new TcpListenerGroup(
       `vmess ${this.tag}`,

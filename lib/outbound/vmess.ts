@@ -70,6 +70,7 @@ export class VmessOutbound implements Outbound {
   async #connect(session: Session, destination: Destination): Promise<VmessBodyStream> {
     let last: unknown;
     for (const ep of this.#servers.candidates()) {
+      this.#ctx.logger.debug(`vmess ${this.tag}: connecting to ${ep.address}:${ep.port}`);
       try {
         return await connectVmess(ep, destination, {
           bufferSize: this.#ctx.policy.level(session.user?.level ?? ep.level).bufferSize,

@@ -34,7 +34,7 @@ export interface VmessServerContext {
   /** The instance's services. */
   readonly instance: InstanceContext;
   /** A SwitchAccount to send (dynamic port), if the inbound has a detour. */
-  readonly switchAccount?: () => SwitchAccount | undefined;
+  readonly switchAccount?: (email: string) => SwitchAccount | undefined;
 }
 
 /** Serves one accepted connection until both directions end; never rejects. */
@@ -95,7 +95,7 @@ async function serveRequest(
   const packet = header.command === "udp";
   const { bytes: responseHeader, cfb } = encodeResponseHeader(mode, request, {
     responseAuth: header.responseAuth,
-    command: ctx.switchAccount?.(),
+    command: ctx.switchAccount?.(user.email),
   });
   const common = {
     security: header.security,

@@ -1,0 +1,129 @@
+/**
+ * A dynamic-port VMess inbound (`allocate.strategy: "random"`): listens on `concurrency` random
+ * ports of its range, re-picked every `refresh` minutes, with one random user per email that a
+ * detouring inbound hands to its clients in a SwitchAccount command.
+ */
+import type { InboundConfig } from "../config/mod.ts";
+import type { Inbound } from "../core/handlers.ts";
+import type { InstanceContext } from "../app/context.ts";
+import { randomInt } from "../core/bytes.ts";
+import { parseUuid, type SwitchAccount, type Uuid, VmessServer } from "../vmess/mod.ts";
+import { serveVmessConnection } from "../vmess_io/server_session.ts";
+import { TcpListenerGroup } from "./tcp_listener.ts";
+
+type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
+
+/** The detour target of a VMess inbound. */
+export class DynamicVmessInbound implements Inbound {
+  readonly tag: string;
+  readonly server: VmessServer;
+  readonly #config: VmessInboundConfig;
+  readonly #ctx: InstanceContext;
+  readonly #users = new Map<string, Uuid>();
+  #groups: TcpListenerGroup[] = [];
+  #ports: number[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /** Users start as the configured clients; per-email accounts are added on demand. */
+  constructor(config: VmessInboundConfig, ctx: InstanceContext) {
+    this.tag = config.tag ?? "";
+    this.#config = config;
+    this.#ctx = ctx;
+    this.server = new VmessServer(config.settings.clients.map((c) => ({
+      id: parseUuid(c.id)!,
+      alterId: c.alterId,
+      level: c.level,
+      email: c.email ?? "",
+    })));
+  }
+
+  get #refreshMinutes(): number {
+    return this.#config.allocate?.refresh ?? 5;
+  }
+
+  #pickPorts(): number[] {
+    const { from, to } = this.#config.port;
+    const want = Math.min(this.#config.allocate?.concurrency ?? 3, to - from + 1);
+    const ports = new Set<number>();
+    while (ports.size < want) ports.add(from + randomInt(to - from + 1));
+    return [...ports];
+  }
+
+  // New listeners first, then the old ones close (their live connections get a minute).
+  #allocate(): void {
+    const ctx = {
+      tag: this.tag,
+      server: this.server,
+      secureOnly: this.#config.settings.disableInsecureEncryption,
+      instance: this.#ctx,
+    };
+    const groups: TcpListenerGroup[] = [];
+    const ports: number[] = [];
+    for (const p of this.#pickPorts()) {
+      const g = new TcpListenerGroup(
+        `vmess ${this.tag}`,
+        (conn) => serveVmessConnection(conn, ctx),
+        this.#ctx.logger,
+      );
+      try {
+        g.listen(this.#config.listen, p, p);
+        groups.push(g);
+        ports.push(p);
+      } catch (e) {
+        this.#ctx.logger.warning(
+          `vmess ${this.tag}: port ${p} unavailable: ${(e as Error).message}`,
+        );
+      }
+    }
+    const old = this.#groups;
+    this.#groups = groups;
+    this.#ports = ports;
+    for (const g of old) g.close(60_000).catch(() => {});
+  }
+
+  /** A SwitchAccount for the user with `email`: a current port and that email's account. */
+  switchAccountFor(email: string): SwitchAccount | undefined {
+    if (this.#ports.length === 0) return undefined;
+    const d = this.#config.settings.default ?? { level: 0, alterId: 0 };
+    let id = this.#users.get(email);
+    if (!id) {
+      id = parseUuid(crypto.randomUUID())!;
+      this.#users.set(email, id);
+      this.server.users.add({ id, alterId: d.alterId, level: d.level, email });
+    }
+    return {
+      host: "",
+      port: this.#ports[randomInt(this.#ports.length)],
+      id,
+      alterIds: d.alterId,
+      level: d.level,
+      validMinutes: Math.min(255, this.#refreshMinutes),
+    };
+  }
+
+  /** Binds the first set of ports and schedules the refresh. */
+  start(): Promise<void> {
+    this.#allocate();
+    if (this.#ports.length === 0) {
+      return Promise.reject(new Error(`vmess ${this.tag}: no port of the range could be bound`));
+    }
+    this.#timer = setInterval(() => this.#allocate(), this.#refreshMinutes * 60_000);
+    return Promise.resolve();
+  }
+
+  /** Connections accepted on the current ports. */
+  get accepted(): number {
+    return this.#groups.reduce((n, g) => n + g.accepted, 0);
+  }
+
+  /** Current listeners. */
+  addresses(): string[] {
+    return this.#groups.flatMap((g) => g.addresses());
+  }
+
+  /** Stops refreshing and closes every listener. */
+  async close(graceMs: number): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all(this.#groups.map((g) => g.close(graceMs)));
+  }
+}

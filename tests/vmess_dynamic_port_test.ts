@@ -1,0 +1,100 @@
+/** Dynamic port (detour + allocate random): SwitchAccount both ways with v2ray 4.34. */
+import { assert, assertEquals } from "./assert.ts";
+import { digest, EchoServer, freePort, patternBytes, sendAndReceive } from "./helpers/net.ts";
+import { RunningInstance } from "./helpers/instance.ts";
+import { V2Ray } from "./helpers/v2ray.ts";
+import { Logger, memorySink } from "../lib/log/mod.ts";
+import { DynamicVmessInbound } from "../lib/inbound/vmess_dynamic.ts";
+
+const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
+
+function serverConfig(mainPort: number, rangeFrom: number) {
+  return {
+    log: { loglevel: "none" },
+    inbounds: [
+      {
+        tag: "main",
+        listen: "127.0.0.1",
+        port: mainPort,
+        protocol: "vmess",
+        settings: { clients: [{ id: ID, email: "u@test" }], detour: { to: "dynamic" } },
+      },
+      {
+        tag: "dynamic",
+        listen: "127.0.0.1",
+        port: `${rangeFrom}-${rangeFrom + 30}`,
+        protocol: "vmess",
+        settings: { default: { alterId: 0, level: 0 } },
+        allocate: { strategy: "random", concurrency: 2, refresh: 5 },
+      },
+    ],
+    outbounds: [{ protocol: "freedom" }],
+  };
+}
+
+function clientConfig(listenPort: number, echoPort: number, serverPort: number) {
+  return {
+    log: { loglevel: "none" },
+    inbounds: [{
+      listen: "127.0.0.1",
+      port: listenPort,
+      protocol: "dokodemo-door",
+      settings: { address: "127.0.0.1", port: echoPort },
+    }],
+    outbounds: [{
+      protocol: "vmess",
+      settings: { vnext: [{ address: "127.0.0.1", port: serverPort, users: [{ id: ID }] }] },
+    }],
+  };
+}
+
+async function echoOnce(port: number, seed: number): Promise<void> {
+  const data = patternBytes(50_000, seed);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    assertEquals(digest(await sendAndReceive(conn, data)), digest(data));
+  } finally {
+    conn.close();
+  }
+}
+
+// A base port whose range is probably free; the range is only listened on by one server.
+function rangeBase(): number {
+  return Math.min(freePort(), 65000);
+}
+
+Deno.test("dynamic port: denoray client follows a v2ray server's SwitchAccount", async () => {
+  await using echo = new EchoServer();
+  const mainPort = freePort();
+  const base = rangeBase();
+  await using _server = await V2Ray.start(serverConfig(mainPort, base), [mainPort]);
+  const lines: string[] = [];
+  await using client = await RunningInstance.start(
+    clientConfig(0, echo.port, mainPort),
+    new Logger("debug", memorySink(lines), null),
+  );
+  for (let i = 0; i < 6; i++) await echoOnce(client.port(), i + 1);
+  assert(lines.some((l) => /switched account to port \d+/.test(l)), lines.join("\n"));
+  const dialed = lines.map((l) => /connecting to 127\.0\.0\.1:(\d+)/.exec(l)?.[1]).filter(Boolean)
+    .map(Number);
+  assert(dialed.some((p) => p >= base && p <= base + 30), `dialed ${dialed.join(",")}`);
+});
+
+Deno.test("dynamic port: a v2ray client follows denoray's SwitchAccount", async () => {
+  await using echo = new EchoServer();
+  const base = rangeBase();
+  await using server = await RunningInstance.start(serverConfig(0, base));
+  const clientPort = freePort();
+  await using _client = await V2Ray.start(clientConfig(clientPort, echo.port, server.port(0)), [
+    clientPort,
+  ]);
+  for (let i = 0; i < 6; i++) await echoOnce(clientPort, i + 1);
+  const dynamic = server.instance.inbound("dynamic")!;
+  const ports = dynamic.addresses().map((a) => Number(a.split(":").pop()));
+  assertEquals(ports.every((p) => p >= base && p <= base + 30), true);
+  // The detour inbound now has the per-email account it handed out, and served with it.
+  const served =
+    (dynamic as unknown as { server: { users: { users: { user: { email: string } }[] } } })
+      .server.users.users.map((u) => u.user.email);
+  assertEquals(served, ["u@test"]);
+});
