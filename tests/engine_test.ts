@@ -17,7 +17,7 @@ async function tunnel(clientExtra: Record<string, unknown> = {}) {
       settings: { clients: [{ id: ID, email: "u@test" }] },
     }],
     outbounds: [{ tag: "direct", protocol: "freedom" }],
-    stats: {},
+    stats: { listen: "127.0.0.1:0" },
     policy: { levels: { "0": { statsUserUplink: true, statsUserDownlink: true } } },
   });
   const client = await RunningInstance.start({
@@ -57,8 +57,18 @@ Deno.test("engine: curl through SOCKS5, SOCKS4a, HTTP proxy and CONNECT, over VM
   }
   // The server counted the user's bytes: both directions moved something.
   const stats = server.instance.stats!;
-  assert(stats.get("user>>>u@test>>>traffic>>>uplink") > 0, "uplink counted");
-  assert(stats.get("user>>>u@test>>>traffic>>>downlink") > 0, "downlink counted");
+  const up = stats.get("user>>>u@test>>>traffic>>>uplink");
+  const down = stats.get("user>>>u@test>>>traffic>>>downlink");
+  assert(up > 0 && down > 0, `counted ${up} up, ${down} down`);
+  // Served as Prometheus text on the metrics endpoint, same values.
+  const metricsUrl = server.instance.metricsAddress()!.replace(/^http /, "http://");
+  const text = await (await fetch(metricsUrl)).text();
+  assert(
+    text.includes(
+      `denoray_traffic_bytes_total{kind="user",name="u@test",direction="downlink"} ${down}`,
+    ),
+    text,
+  );
 });
 
 Deno.test("engine: routing sends a domain rule to blackhole (HTTP 403) and others on", async () => {

@@ -184,4 +184,7 @@ Deno.test("vmess server: tampered chunk and disableInsecureEncryption close with
   );
   assertEquals(got, 0, "tampered chunk");
   assert(lines.some((l) => l.includes("insecure encryption none")), lines.join("\n"));
+  assert(lines.some((l) => l.includes("failed authentication")), lines.join("\n"));
+  // And a secure client is still served end to end.
+  await validEcho(inst.port(), echo.port);
 });

@@ -7,7 +7,7 @@ import { createInbound } from "../inbound/mod.ts";
 import { createOutbound } from "../outbound/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "./dispatcher.ts";
-import { TrafficStats } from "../stats/mod.ts";
+import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "./context.ts";
 
 /** Starts and stops everything a config describes. */
@@ -15,6 +15,7 @@ export class Instance {
   readonly #config: Config;
   readonly #logger: Logger;
   #inbounds: Inbound[] = [];
+  #metrics: MetricsEndpoint | undefined;
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
 
@@ -38,6 +39,11 @@ export class Instance {
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);
       for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
+      const listen = this.#config.statsListen;
+      if (this.stats && listen) {
+        this.#metrics = serveMetrics(this.stats, listen.host, listen.port);
+        this.#logger.warning(`stats served on ${this.#metrics.address}`);
+      }
       for (const [n, ib] of this.#config.inbounds.entries()) {
         const inbound = built[n];
         await inbound.start();
@@ -52,6 +58,11 @@ export class Instance {
       await this.stop(0);
       throw e;
     }
+  }
+
+  /** "http host:port/metrics" when stats are served. */
+  metricsAddress(): string | undefined {
+    return this.#metrics?.address;
   }
 
   /** The running inbound with `tag`, if any. */
@@ -69,6 +80,8 @@ export class Instance {
     const inbounds = this.#inbounds;
     this.#inbounds = [];
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
+    await this.#metrics?.close();
+    this.#metrics = undefined;
     for (const [name, value] of this.stats?.snapshot() ?? []) {
       this.#logger.info(`stats: ${name} = ${value}`);
     }

@@ -160,7 +160,22 @@ export const root = z.strictObject({
   outbounds: z.array(outbound).default([]),
   routing: routing.optional(),
   policy: policy.optional(),
-  stats: z.strictObject({}).optional(),
+  // `listen` is ours (V2Ray ignores unknown keys here): where to serve Prometheus text.
+  stats: z.strictObject({
+    listen: z.union([z.number(), z.string()]).transform((v, ctx) => {
+      const m = /^(?:(.*):)?(\d+)$/.exec(String(v));
+      const host = m?.[1]?.replace(/^\[|\]$/g, "") || "127.0.0.1";
+      const port = m ? Number(m[2]) : NaN;
+      if (!(port >= 0 && port <= 65535)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(v)} is not a port or "host:port"`,
+        });
+        return z.NEVER;
+      }
+      return { host, port };
+    }).optional(),
+  }).optional(),
   api: inert.optional(),
   dns: inert.optional(),
   transport: refused("global transport settings are not supported").optional(),

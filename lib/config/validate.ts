@@ -44,6 +44,8 @@ export interface Config {
   readonly policy?: schema.PolicyConfig;
   /** Whether the stats section is present (counters enabled). */
   readonly stats: boolean;
+  /** Where to serve the counters as Prometheus text, if anywhere. */
+  readonly statsListen?: { readonly host: string; readonly port: number };
 }
 
 /** The outcome of validation: a config (when no error) and every issue found. */
@@ -242,6 +244,7 @@ export function validateConfig(raw: unknown): ValidationResult {
       routing,
       policy: root.policy,
       stats: root.stats !== undefined,
+      statsListen: root.stats?.listen,
     },
     issues,
   };
