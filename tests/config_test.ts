@@ -192,3 +192,17 @@ Deno.test("policy defaults are V2Ray 4.34's, with level 1 at 600 s only without 
   assertEquals(some.level(0).handshakeMs, 60_000);
   assertEquals(some.level(1).connIdleMs, 300_000);
 });
+
+Deno.test("proxySettings chaining is refused by name rather than ignored", () => {
+  const r = validateConfig({
+    outbounds: [{ tag: "a", protocol: "freedom", proxySettings: { tag: "b" } }, {
+      tag: "b",
+      protocol: "freedom",
+    }],
+  });
+  assertEquals(r.config, undefined);
+  assertStringIncludes(
+    r.issues.map(formatIssue).join("\n"),
+    "outbounds[0].proxySettings.tag: outbound chaining",
+  );
+});

@@ -2,7 +2,14 @@
 import { assert, assertEquals } from "./assert.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { curl, HttpOrigin } from "./helpers/http_server.ts";
-import { digest, EchoServer, patternBytes, sendAndReceive } from "./helpers/net.ts";
+import {
+  digest,
+  EchoServer,
+  patternBytes,
+  sendAndReceive,
+  UdpEchoServer,
+  udpRoundTrips,
+} from "./helpers/net.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 
@@ -180,5 +187,58 @@ Deno.test("engine: an idle connection is closed after policy connIdle", async ()
     assertEquals(n, null);
   } finally {
     conn.close();
+  }
+});
+
+Deno.test("engine: SOCKS5 UDP ASSOCIATE relays datagrams through VMess and back", async () => {
+  await using echo = new UdpEchoServer();
+  const server = await RunningInstance.start({
+    inbounds: [{
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "vmess",
+      settings: { clients: [{ id: ID }] },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  await using _s = server;
+  await using client = await RunningInstance.start({
+    inbounds: [{ listen: "127.0.0.1", port: 0, protocol: "socks", settings: { udp: true } }],
+    outbounds: [{
+      protocol: "vmess",
+      settings: { vnext: [{ address: "127.0.0.1", port: server.port(), users: [{ id: ID }] }] },
+    }],
+  });
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port: client.port() });
+  try {
+    const buf = new Uint8Array(64);
+    await tcp.write(new Uint8Array([5, 1, 0]));
+    assertEquals(await tcp.read(buf), 2);
+    await tcp.write(new Uint8Array([5, 3, 0, 1, 0, 0, 0, 0, 0, 0]));
+    const n = (await tcp.read(buf))!;
+    assertEquals(
+      [n, buf[1], buf[3]],
+      [10, 0, 1],
+      "UDP ASSOCIATE granted with an IPv4 relay address",
+    );
+    const relayPort = (buf[8] << 8) | buf[9];
+    // RSV RSV FRAG ATYP=1 127.0.0.1 PORT DATA: the echo's reply comes back with the same header.
+    const datagram = new Uint8Array([
+      0,
+      0,
+      0,
+      1,
+      127,
+      0,
+      0,
+      1,
+      echo.port >> 8,
+      echo.port & 0xff,
+      ...patternBytes(500, 9),
+    ]);
+    const [reply] = await udpRoundTrips(relayPort, [datagram]);
+    assertEquals(digest(reply), digest(datagram));
+  } finally {
+    tcp.close();
   }
 });

@@ -210,11 +210,14 @@ export function validateConfig(raw: unknown): ValidationResult {
   }
   root.outbounds.forEach((ob, i) => {
     const t = ob.proxySettings?.tag;
-    if (t !== undefined && !outTags.has(t)) {
+    if (t !== undefined) {
+      // Chaining is not implemented: refusing it beats silently dialing direct.
       issues.push(
         configError(
           ["outbounds", i, "proxySettings", "tag"],
-          `no outbound has tag ${JSON.stringify(t)}`,
+          outTags.has(t)
+            ? "outbound chaining (proxySettings) is not supported yet"
+            : `no outbound has tag ${JSON.stringify(t)}`,
         ),
       );
     }

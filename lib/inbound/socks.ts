@@ -1,7 +1,8 @@
 /** The SOCKS inbound: SOCKS5 (noauth or password) CONNECT, SOCKS4/4a CONNECT. */
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
-import { nextSessionId, type SessionUser } from "../core/session.ts";
+import { nextSessionId, type Session, type SessionUser } from "../core/session.ts";
+import { SocksUdpAssociation } from "./socks_udp.ts";
 import { constantTimeEqual, utf8 } from "../core/bytes.ts";
 import type { Destination } from "../core/destination.ts";
 import type { InstanceContext } from "../app/context.ts";
@@ -43,7 +44,7 @@ export class SocksInbound implements Inbound {
   async #handshake(
     conn: Deno.Conn,
     reader: PrefixReader,
-  ): Promise<{ dest: Destination; user?: SessionUser } | null> {
+  ): Promise<{ dest: Destination; user?: SessionUser; udp?: boolean } | null> {
     const s = this.#config.settings;
     const hello = await reader.next(parseHello);
     if (hello.version === 4) {
@@ -69,8 +70,10 @@ export class SocksInbound implements Inbound {
       user = { email: cred.user, level: s.userLevel };
     }
     const req = await reader.next(parseRequest);
+    // UDP ASSOCIATE when `udp` is on (its reply names the relay port, sent by #serve).
+    if (req.command === 3 && s.udp) return { dest: req.destination, user, udp: true };
     if (req.command !== 1) {
-      // UDP ASSOCIATE and BIND are not implemented: "command not supported".
+      // BIND, and UDP ASSOCIATE with `udp` off: "command not supported".
       await writeAll(conn, socks5Reply(7));
       return null;
     }
@@ -100,11 +103,32 @@ export class SocksInbound implements Inbound {
       source: { address: r.hostname, port: r.port },
       user: result.user ?? { email: "", level },
     };
+    if (result.udp) {
+      await this.#associate(conn, session);
+      return;
+    }
     const stream = new PrefixedStream(
       reader.rest(),
       new TcpStream(conn, this.#ctx.policy.level(level).bufferSize),
     );
     await proxyTcp(this.#ctx, session, result.dest, stream);
+  }
+
+  // The relay lives until the client closes the TCP connection (RFC 1928 §7).
+  async #associate(conn: Deno.Conn, session: Session): Promise<void> {
+    const listen = this.#config.listen;
+    const assoc = new SocksUdpAssociation(listen, session, this.#ctx);
+    try {
+      const replyHost = this.#config.settings.ip ??
+        (listen === "0.0.0.0" ? "127.0.0.1" : listen === "::" ? "::1" : listen);
+      await writeAll(conn, socks5Reply(0, replyHost, assoc.socket.port));
+      const buf = new Uint8Array(256);
+      while (await conn.read(buf).catch(() => null) !== null) {
+        // Anything the client sends on the control connection is ignored.
+      }
+    } finally {
+      await assoc.close();
+    }
   }
 
   /** Binds the listeners. */

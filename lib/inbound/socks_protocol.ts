@@ -127,3 +127,30 @@ export function encodeSocksAddress(address: string, port: number): Uint8Array {
 export function socks5Reply(rep: number, address = "0.0.0.0", port = 0): Uint8Array {
   return new Uint8Array([5, rep, 0, ...encodeSocksAddress(address, port)]);
 }
+
+/** A SOCKS5 UDP datagram: RSV(2) FRAG ATYP ADDR PORT DATA; null when fragmented or malformed. */
+export function parseUdpDatagram(
+  b: Uint8Array,
+): { destination: Destination; data: Uint8Array } | null {
+  if (b.length < 4 || b[2] !== 0) return null; // Fragments are dropped, as V2Ray does.
+  let a;
+  try {
+    a = parseSocksAddress(b, 3);
+  } catch {
+    return null;
+  }
+  if (!a) return null;
+  return {
+    destination: { network: "udp", address: a.address, port: a.port },
+    data: b.subarray(a.end),
+  };
+}
+
+/** Wraps a reply datagram from `address:port` for the SOCKS client. */
+export function encodeUdpDatagram(address: string, port: number, data: Uint8Array): Uint8Array {
+  const addr = encodeSocksAddress(address, port);
+  const out = new Uint8Array(3 + addr.length + data.length);
+  out.set(addr, 3);
+  out.set(data, 3 + addr.length);
+  return out;
+}

@@ -1,0 +1,112 @@
+/** The measurements: throughput (iperf3), echo latency, connection rate, idle-connection memory. */
+import { rssKiB } from "./procs.ts";
+
+/** iperf3 through the tunnel entry `port` for `seconds`; Mbit/s received. `reverse`: download. */
+export async function throughput(port: number, seconds: number, reverse: boolean): Promise<number> {
+  const args = ["-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"];
+  if (reverse) args.push("-R");
+  const out = await new Deno.Command("iperf3", { args, stdin: "null", stderr: "null" }).output();
+  const json = JSON.parse(new TextDecoder().decode(out.stdout));
+  const bps = json?.end?.sum_received?.bits_per_second;
+  if (typeof bps !== "number") throw new Error(`iperf3 failed: ${json?.error ?? "no result"}`);
+  return bps / 1e6;
+}
+
+async function roundTrip(conn: Deno.Conn, msg: Uint8Array, buf: Uint8Array): Promise<void> {
+  let o = 0;
+  while (o < msg.length) o += await conn.write(msg.subarray(o));
+  let got = 0;
+  while (got < msg.length) {
+    const n = await conn.read(buf);
+    if (n === null) throw new Error("closed during a round trip");
+    got += n;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** p50 and p99 (ms) of 1 KiB round trips over one tunnelled connection. */
+export async function latency(port: number, count: number): Promise<{ p50: number; p99: number }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const msg = new Uint8Array(1024), buf = new Uint8Array(4096);
+  const times: number[] = [];
+  try {
+    await roundTrip(conn, msg, buf); // Warm-up: header and first response.
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await roundTrip(conn, msg, buf);
+      times.push(performance.now() - t);
+    }
+  } finally {
+    conn.close();
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+}
+
+/** Tunnelled connections per second (open, 1 KiB round trip, close), `parallel` at once. */
+export async function connectionRate(
+  port: number,
+  seconds: number,
+  parallel: number,
+): Promise<{ perSecond: number; failed: number }> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0, failed = 0;
+  const worker = async () => {
+    const msg = new Uint8Array(1024), buf = new Uint8Array(4096);
+    while (performance.now() < end) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      // A round trip that stalls (seen with v2ray → v2ray under load) is cut after 5 s.
+      const stall = setTimeout(() => {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }, 5000);
+      try {
+        await roundTrip(conn, msg, buf);
+        done++;
+      } catch {
+        // Counted, not fatal: the rate is of completed round trips.
+        failed++;
+      } finally {
+        clearTimeout(stall);
+        try {
+          conn.close();
+        } catch {
+          // Closed by the stall timer.
+        }
+      }
+    }
+  };
+  const t = performance.now();
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { perSecond: done / ((performance.now() - t) / 1000), failed };
+}
+
+/** Server RSS growth per idle tunnelled connection (KiB), with `count` connections open. */
+export async function memoryPerConnection(
+  port: number,
+  serverPid: number,
+  count: number,
+): Promise<number> {
+  const before = await rssKiB(serverPid);
+  const conns: Deno.Conn[] = [];
+  try {
+    const msg = new Uint8Array(1), buf = new Uint8Array(16);
+    let open = 0;
+    for (let i = 0; i < count; i++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(c);
+      // Established end to end; one the server dropped is not counted.
+      if (await roundTrip(c, msg, buf).then(() => true, () => false)) open++;
+    }
+    const after = await rssKiB(serverPid);
+    return (after - before) / Math.max(1, open);
+  } finally {
+    for (const c of conns) c.close();
+  }
+}

@@ -1,0 +1,78 @@
+/** Starting the two programs under test, each on a V2Ray-format config, and reading their RSS. */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Which implementation plays a role. */
+export type Impl = "denoray" | "v2ray";
+
+/** A running proxy process. */
+export interface Proc extends AsyncDisposable {
+  /** Its PID (for RSS). */
+  readonly pid: number;
+}
+
+/** A port the OS just handed out on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Polls until 127.0.0.1:port accepts, for at most ~10 s. */
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+/** Starts `impl` on `config` and waits for `port`. */
+export async function start(impl: Impl, config: unknown, port: number): Promise<Proc> {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  const cmd = impl === "v2ray"
+    ? new Deno.Command("v2ray", {
+      args: ["-config", path],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+    })
+    : new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--unstable-net", `${ROOT}main.ts`, "run", "-c", path],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+    });
+  const child = cmd.spawn();
+  const proc: Proc = {
+    pid: child.pid,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await Deno.remove(path).catch(() => {});
+    },
+  };
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    await proc[Symbol.asyncDispose]();
+    throw e;
+  }
+  return proc;
+}
+
+/** Resident set size of a process in KiB (VmRSS). */
+export async function rssKiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}

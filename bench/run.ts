@@ -1,0 +1,153 @@
+/**
+ * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]`:
+ * denoray against V2Ray 4.34 on this machine, in one run, every client → server pair.
+ */
+import { parseArgs } from "node:util";
+import { freePort, type Impl, start } from "./lib/procs.ts";
+import { Echo, iperfServer } from "./lib/targets.ts";
+import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
+import { formatTable, type Row } from "./lib/report.ts";
+
+const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
+const ALL_PAIRS: [Impl, Impl][] = [
+  ["v2ray", "v2ray"],
+  ["denoray", "denoray"],
+  ["v2ray", "denoray"],
+  ["denoray", "v2ray"],
+];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    pairs: { type: "string" },
+    securities: { type: "string" },
+  },
+});
+const quick = values.quick!;
+const plan = quick
+  ? {
+    runs: 1,
+    seconds: 1,
+    pings: 200,
+    rateSeconds: 1,
+    idle: 200,
+    securities: ["chacha20-poly1305"],
+  }
+  : {
+    runs: 3,
+    seconds: 3,
+    pings: 2000,
+    rateSeconds: 3,
+    idle: 1000,
+    securities: ["aes-128-gcm", "chacha20-poly1305", "none"],
+  };
+const securities = values.securities?.split(",") ?? plan.securities;
+const pairs = values.pairs
+  ? values.pairs.split(",").map((p) => p.split("-") as [Impl, Impl])
+  : ALL_PAIRS;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function measure(
+  client: Impl,
+  server: Impl,
+  security: string,
+  echoPort: number,
+): Promise<Row> {
+  // A fresh iperf3 server per row: one left busy by an earlier row's aborted test fails the next.
+  const iperfPort = freePort();
+  await using _iperf = await iperfServer(iperfPort);
+  const sp = freePort(), toIperf = freePort(), toEcho = freePort();
+  await using srv = await start(server, {
+    log: { loglevel: "none" },
+    inbounds: [{
+      listen: "127.0.0.1",
+      port: sp,
+      protocol: "vmess",
+      settings: { clients: [{ id: ID }] },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  }, sp);
+  const dokodemo = (port: number, target: number, tag: string) => ({
+    tag,
+    listen: "127.0.0.1",
+    port,
+    protocol: "dokodemo-door",
+    settings: { address: "127.0.0.1", port: target, network: "tcp" },
+  });
+  await using _cli = await start(client, {
+    log: { loglevel: "none" },
+    inbounds: [dokodemo(toIperf, iperfPort, "iperf"), dokodemo(toEcho, echoPort, "echo")],
+    outbounds: [{
+      protocol: "vmess",
+      settings: { vnext: [{ address: "127.0.0.1", port: sp, users: [{ id: ID, security }] }] },
+    }],
+  }, toEcho); // Readiness probes go to the echo entry: iperf3 takes any connection for a test.
+  const step = <T>(name: string, p: Promise<T>) =>
+    p.catch((e) => {
+      throw new Error(`${name}: ${(e as Error).message}`);
+    });
+  // Memory first, on a fresh server: after the bulk runs a GC'd runtime's RSS says little.
+  const mem = await step("memory", memoryPerConnection(toEcho, srv.pid, plan.idle));
+  const up: number[] = [], down: number[] = [];
+  for (let i = 0; i < plan.runs; i++) {
+    up.push(await step("upload", throughput(toIperf, plan.seconds, false)));
+    down.push(await step("download", throughput(toIperf, plan.seconds, true)));
+  }
+  const lat = await step("latency", latency(toEcho, plan.pings));
+  const rate = await step("connection rate", connectionRate(toEcho, plan.rateSeconds, 32));
+
+  return {
+    pair: `${client} → ${server}`,
+    security,
+    uploadMbps: median(up),
+    downloadMbps: median(down),
+    p50Ms: lat.p50,
+    p99Ms: lat.p99,
+    connPerSec: rate.perSecond,
+    failedConns: rate.failed,
+    kibPerIdleConn: mem,
+  };
+}
+
+async function machine() {
+  const text = (cmd: string, args: string[]) =>
+    new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output()
+      .then((o) => new TextDecoder().decode(o.stdout).trim()).catch(() => "unknown");
+  const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ??
+    "unknown";
+  return {
+    cores: navigator.hardwareConcurrency,
+    cpu,
+    deno: Deno.version.deno,
+    v2ray: (await text("v2ray", ["-version"])).split("\n")[0],
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+  };
+}
+
+const started = performance.now();
+const rows: Row[] = [];
+await using echo = new Echo();
+for (const security of securities) {
+  for (const [client, server] of pairs) {
+    try {
+      rows.push(await measure(client, server, security, echo.port));
+    } catch (e) {
+      rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+    }
+  }
+}
+const info = await machine();
+console.log(
+  `machine: ${info.cores} cores, ${info.cpu}; Deno ${info.deno}; ${info.v2ray}; ${info.mode} run`,
+);
+console.log(formatTable(rows));
+console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+await Deno.writeTextFile(
+  new URL("./results.json", import.meta.url),
+  JSON.stringify({ machine: info, rows }, null, 2) + "\n",
+);
