@@ -1,13 +1,13 @@
 /** The HTTP proxy inbound: CONNECT tunnels and plain absolute-URI requests, Basic auth. */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
 import { nextSessionId, type SessionUser } from "../core/session.ts";
-import { concatBytes, constantTimeEqual, utf8 } from "../core/bytes.ts";
+import { concatBytes, utf8 } from "../core/bytes.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
+import { TcpInbound } from "./tcp_inbound.ts";
+import { accountMatches } from "./accounts.ts";
 import { PrefixReader, writeAll } from "./prefix_reader.ts";
 import { withDeadline } from "./handshake_deadline.ts";
 import {
@@ -29,18 +29,15 @@ const RESPONSES = {
 };
 
 /** An HTTP proxy server. */
-export class HttpInbound implements Inbound {
-  readonly tag: string;
+export class HttpInbound extends TcpInbound {
   readonly #config: HttpConfig;
   readonly #ctx: InstanceContext;
-  readonly #group: TcpListenerGroup;
 
   /** An HTTP inbound for `config`. */
   constructor(config: HttpConfig, ctx: InstanceContext) {
-    this.tag = config.tag ?? "";
+    super("http", config.tag, config.listen, config.port, ctx.logger);
     this.#config = config;
     this.#ctx = ctx;
-    this.#group = new TcpListenerGroup(`http ${this.tag}`, (c) => this.#serve(c), ctx.logger);
   }
 
   // Basic auth against `accounts`; no accounts means open. Returns the user, or null if refused.
@@ -57,15 +54,13 @@ export class HttpInbound implements Inbound {
     }
     const i = decoded.indexOf(":");
     const user = decoded.slice(0, i), pass = decoded.slice(i + 1);
-    let ok = false;
-    for (const a of accounts) {
-      ok = constantTimeEqual(utf8(a.user), utf8(user)) &&
-          constantTimeEqual(utf8(a.pass), utf8(pass)) || ok;
-    }
-    return ok ? { email: user, level: this.#config.settings.userLevel } : null;
+    return accountMatches(accounts, user, pass)
+      ? { email: user, level: this.#config.settings.userLevel }
+      : null;
   }
 
-  async #serve(conn: Deno.Conn): Promise<void> {
+  /** Reads the request head, then tunnels (CONNECT) or forwards it. */
+  protected async serve(conn: Deno.Conn): Promise<void> {
     const r = conn.remoteAddr as Deno.NetAddr;
     const reader = new PrefixReader(conn);
     let head: HttpRequestHead;
@@ -105,21 +100,5 @@ export class HttpInbound implements Inbound {
     }
     const first = concatBytes(originRequestHead(head), reader.rest());
     await proxyTcp(this.#ctx, session, dest, new PrefixedStream(first, tcp));
-  }
-
-  /** Binds the listeners. */
-  start(): Promise<void> {
-    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
-    return Promise.resolve();
-  }
-
-  /** Bound addresses. */
-  addresses(): string[] {
-    return this.#group.addresses();
-  }
-
-  /** Closes listeners, then connections after the grace. */
-  close(graceMs: number): Promise<void> {
-    return this.#group.close(graceMs);
   }
 }

@@ -1,15 +1,14 @@
 /** The SOCKS inbound: SOCKS5 (noauth or password) CONNECT, SOCKS4/4a CONNECT. */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
 import { nextSessionId, type Session, type SessionUser } from "../core/session.ts";
 import { SocksUdpAssociation } from "./socks_udp.ts";
-import { constantTimeEqual, utf8 } from "../core/bytes.ts";
 import type { Destination } from "../core/destination.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
+import { TcpInbound } from "./tcp_inbound.ts";
+import { accountMatches } from "./accounts.ts";
 import { PrefixReader, writeAll } from "./prefix_reader.ts";
 import { withDeadline } from "./handshake_deadline.ts";
 import { parseHello, parsePasswordAuth, parseRequest, socks5Reply } from "./socks_protocol.ts";
@@ -17,28 +16,15 @@ import { parseHello, parsePasswordAuth, parseRequest, socks5Reply } from "./sock
 type SocksConfig = Extract<InboundConfig, { protocol: "socks" }>;
 
 /** A SOCKS server. */
-export class SocksInbound implements Inbound {
-  readonly tag: string;
+export class SocksInbound extends TcpInbound {
   readonly #config: SocksConfig;
   readonly #ctx: InstanceContext;
-  readonly #group: TcpListenerGroup;
 
   /** A SOCKS inbound for `config`. */
   constructor(config: SocksConfig, ctx: InstanceContext) {
-    this.tag = config.tag ?? "";
+    super("socks", config.tag, config.listen, config.port, ctx.logger);
     this.#config = config;
     this.#ctx = ctx;
-    this.#group = new TcpListenerGroup(`socks ${this.tag}`, (c) => this.#serve(c), ctx.logger);
-  }
-
-  #checkAccount(user: string, pass: string): boolean {
-    // Every account is compared, so timing does not tell which user exists.
-    let ok = false;
-    for (const a of this.#config.settings.accounts) {
-      ok = constantTimeEqual(utf8(a.user), utf8(user)) &&
-          constantTimeEqual(utf8(a.pass), utf8(pass)) || ok;
-    }
-    return ok;
   }
 
   async #handshake(
@@ -64,7 +50,7 @@ export class SocksInbound implements Inbound {
     let user: SessionUser | undefined;
     if (want === 2) {
       const cred = await reader.next(parsePasswordAuth);
-      const ok = this.#checkAccount(cred.user, cred.pass);
+      const ok = accountMatches(this.#config.settings.accounts, cred.user, cred.pass);
       await writeAll(conn, new Uint8Array([1, ok ? 0 : 1]));
       if (!ok) return null;
       user = { email: cred.user, level: s.userLevel };
@@ -81,7 +67,8 @@ export class SocksInbound implements Inbound {
     return { dest: req.destination, user };
   }
 
-  async #serve(conn: Deno.Conn): Promise<void> {
+  /** Runs the SOCKS handshake, then relays or associates. */
+  protected async serve(conn: Deno.Conn): Promise<void> {
     const r = conn.remoteAddr as Deno.NetAddr;
     const reader = new PrefixReader(conn);
     let result;
@@ -129,21 +116,5 @@ export class SocksInbound implements Inbound {
     } finally {
       await assoc.close();
     }
-  }
-
-  /** Binds the listeners. */
-  start(): Promise<void> {
-    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
-    return Promise.resolve();
-  }
-
-  /** Bound addresses. */
-  addresses(): string[] {
-    return this.#group.addresses();
-  }
-
-  /** Closes listeners, then connections after the grace. */
-  close(graceMs: number): Promise<void> {
-    return this.#group.close(graceMs);
   }
 }

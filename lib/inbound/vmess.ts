@@ -1,38 +1,30 @@
-/** The VMess inbound: users from `clients`, TCP transport. */
+/** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
 import type { InstanceContext } from "../app/context.ts";
-import { parseUuid, VmessServer } from "../vmess/mod.ts";
-import { serveVmessConnection } from "../vmess_io/server_session.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
+import { VmessServer } from "../vmess/mod.ts";
+import { serveVmessConnection, type VmessServerContext } from "../vmess_io/server_session.ts";
+import { TcpInbound } from "./tcp_inbound.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
+import { vmessUsers } from "./vmess_users.ts";
 import type { InboundLookup } from "./mod.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
 /** A VMess server. */
-export class VmessInbound implements Inbound {
-  readonly tag: string;
+export class VmessInbound extends TcpInbound {
   readonly server: VmessServer;
-  readonly #config: VmessInboundConfig;
-  readonly #group: TcpListenerGroup;
+  readonly #sctx: VmessServerContext;
 
-  /** Builds the user registry of `config`. */
+  /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
   constructor(
     config: VmessInboundConfig,
     ctx: InstanceContext,
     lookup: InboundLookup = () => undefined,
   ) {
-    this.tag = config.tag ?? "";
-    this.#config = config;
-    this.server = new VmessServer(config.settings.clients.map((c) => ({
-      id: parseUuid(c.id)!,
-      alterId: c.alterId,
-      level: c.level,
-      email: c.email ?? "",
-    })));
+    super("vmess", config.tag, config.listen, config.port, ctx.logger);
+    this.server = new VmessServer(vmessUsers(config.settings.clients));
     const detour = config.settings.detour?.to;
-    const sctx = {
+    this.#sctx = {
       tag: this.tag,
       server: this.server,
       secureOnly: config.settings.disableInsecureEncryption,
@@ -43,26 +35,10 @@ export class VmessInbound implements Inbound {
         return target instanceof DynamicVmessInbound ? target.switchAccountFor(email) : undefined;
       },
     };
-    this.#group = new TcpListenerGroup(
-      `vmess ${this.tag}`,
-      (conn) => serveVmessConnection(conn, sctx),
-      ctx.logger,
-    );
   }
 
-  /** Binds the listeners. */
-  start(): Promise<void> {
-    this.#group.listen(this.#config.listen, this.#config.port.from, this.#config.port.to);
-    return Promise.resolve();
-  }
-
-  /** Bound addresses. */
-  addresses(): string[] {
-    return this.#group.addresses();
-  }
-
-  /** Closes listeners, then connections after the grace. */
-  close(graceMs: number): Promise<void> {
-    return this.#group.close(graceMs);
+  /** Serves one VMess connection. */
+  protected serve(conn: Deno.Conn): Promise<void> {
+    return serveVmessConnection(conn, this.#sctx);
   }
 }

@@ -10,6 +10,7 @@ import { randomInt } from "../core/bytes.ts";
 import { parseUuid, type SwitchAccount, type Uuid, VmessServer } from "../vmess/mod.ts";
 import { serveVmessConnection } from "../vmess_io/server_session.ts";
 import { TcpListenerGroup } from "./tcp_listener.ts";
+import { vmessUsers } from "./vmess_users.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -29,12 +30,7 @@ export class DynamicVmessInbound implements Inbound {
     this.tag = config.tag ?? "";
     this.#config = config;
     this.#ctx = ctx;
-    this.server = new VmessServer(config.settings.clients.map((c) => ({
-      id: parseUuid(c.id)!,
-      alterId: c.alterId,
-      level: c.level,
-      email: c.email ?? "",
-    })));
+    this.server = new VmessServer(vmessUsers(config.settings.clients));
   }
 
   get #refreshMinutes(): number {
