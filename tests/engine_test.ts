@@ -242,3 +242,58 @@ Deno.test("engine: SOCKS5 UDP ASSOCIATE relays datagrams through VMess and back"
     tcp.close();
   }
 });
+
+Deno.test("engine: user counters equal the bytes moved; vnext fails over; freedom redirect", async () => {
+  await using echo = new EchoServer();
+  const server = await RunningInstance.start({
+    inbounds: [{
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "vmess",
+      settings: { clients: [{ id: ID, email: "c@test" }] },
+    }],
+    // The target named by the client (port 1) is redirected to the echo server.
+    outbounds: [{ protocol: "freedom", settings: { redirect: `127.0.0.1:${echo.port}` } }],
+    stats: {},
+    policy: { levels: { "0": { statsUserUplink: true, statsUserDownlink: true } } },
+  });
+  await using _s = server;
+  const dead = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = l.addr.port;
+    l.close();
+    return p;
+  })();
+  await using client = await RunningInstance.start({
+    inbounds: [{
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "dokodemo-door",
+      settings: { address: "127.0.0.1", port: 1 },
+    }],
+    outbounds: [{
+      protocol: "vmess",
+      settings: {
+        vnext: [
+          { address: "127.0.0.1", port: dead, users: [{ id: ID }] },
+          { address: "127.0.0.1", port: server.port(), users: [{ id: ID }] },
+        ],
+      },
+    }],
+  });
+  let moved = 0;
+  // Two connections: round robin starts one of them at the dead server, which must fail over.
+  for (const size of [70_000, 123_457]) {
+    const data = patternBytes(size, size);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: client.port() });
+    try {
+      assertEquals(digest(await sendAndReceive(conn, data)), digest(data));
+    } finally {
+      conn.close();
+    }
+    moved += size;
+  }
+  const stats = server.instance.stats!;
+  assertEquals(stats.get("user>>>c@test>>>traffic>>>uplink"), moved);
+  assertEquals(stats.get("user>>>c@test>>>traffic>>>downlink"), moved);
+});
