@@ -7,8 +7,8 @@ import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatTable, type Row } from "./lib/report.ts";
+import { clientConfig, serverConfig } from "./lib/configs.ts";
 
-const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 const ALL_PAIRS: [Impl, Impl][] = [
   ["v2ray", "v2ray"],
   ["denoray", "denoray"],
@@ -61,31 +61,12 @@ async function measure(
   const iperfPort = freePort();
   await using _iperf = await iperfServer(iperfPort);
   const sp = freePort(), toIperf = freePort(), toEcho = freePort();
-  await using srv = await start(server, {
-    log: { loglevel: "none" },
-    inbounds: [{
-      listen: "127.0.0.1",
-      port: sp,
-      protocol: "vmess",
-      settings: { clients: [{ id: ID }] },
-    }],
-    outbounds: [{ protocol: "freedom" }],
-  }, sp);
-  const dokodemo = (port: number, target: number, tag: string) => ({
-    tag,
-    listen: "127.0.0.1",
-    port,
-    protocol: "dokodemo-door",
-    settings: { address: "127.0.0.1", port: target, network: "tcp" },
-  });
-  await using _cli = await start(client, {
-    log: { loglevel: "none" },
-    inbounds: [dokodemo(toIperf, iperfPort, "iperf"), dokodemo(toEcho, echoPort, "echo")],
-    outbounds: [{
-      protocol: "vmess",
-      settings: { vnext: [{ address: "127.0.0.1", port: sp, users: [{ id: ID, security }] }] },
-    }],
-  }, toEcho); // Readiness probes go to the echo entry: iperf3 takes any connection for a test.
+  await using srv = await start(server, serverConfig(sp), sp);
+  await using _cli = await start(
+    client,
+    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]]),
+    toEcho,
+  ); // Readiness probes go to the echo entry: iperf3 takes any connection for a test.
   const step = <T>(name: string, p: Promise<T>) =>
     p.catch((e) => {
       throw new Error(`${name}: ${(e as Error).message}`);

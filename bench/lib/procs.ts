@@ -9,6 +9,8 @@ export type Impl = "denoray" | "v2ray";
 export interface Proc extends AsyncDisposable {
   /** Its PID (for RSS). */
   readonly pid: number;
+  /** Asks it to exit (SIGTERM) and waits, so that exit-time output such as a CPU profile is written. */
+  stop(): Promise<void>;
 }
 
 /** A port the OS just handed out on 127.0.0.1. */
@@ -32,8 +34,13 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} did not open`);
 }
 
-/** Starts `impl` on `config` and waits for `port`. */
-export async function start(impl: Impl, config: unknown, port: number): Promise<Proc> {
+/** Starts `impl` on `config` and waits for `port`; `denoFlags` go to `deno run` (e.g. --cpu-prof). */
+export async function start(
+  impl: Impl,
+  config: unknown,
+  port: number,
+  denoFlags: readonly string[] = [],
+): Promise<Proc> {
   const path = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(path, JSON.stringify(config));
   const cmd = impl === "v2ray"
@@ -44,7 +51,7 @@ export async function start(impl: Impl, config: unknown, port: number): Promise<
       stdin: "null",
     })
     : new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--unstable-net", `${ROOT}main.ts`, "run", "-c", path],
+      args: ["run", "-A", "--unstable-net", ...denoFlags, `${ROOT}main.ts`, "run", "-c", path],
       stdout: "null",
       stderr: "null",
       stdin: "null",
@@ -52,6 +59,10 @@ export async function start(impl: Impl, config: unknown, port: number): Promise<
   const child = cmd.spawn();
   const proc: Proc = {
     pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
     async [Symbol.asyncDispose]() {
       try {
         child.kill("SIGKILL");

@@ -11,6 +11,8 @@ export const TAG_LENGTH = 16;
 export interface Aead {
   /** Encrypts `plaintext` and appends the tag: returns ciphertext ‖ tag. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /** Writes ciphertext ‖ tag (plaintext.length + 16 bytes) into `out` at `offset`. */
+  sealInto(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
   /** Returns the plaintext, or null when the tag does not verify. */
   open(nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | null;
 }
@@ -39,6 +41,15 @@ export function createAead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
       out.set(fin, body.length);
       out.set(c.getAuthTag(), plaintext.length);
       return out;
+    },
+    // The chunk path: straight into the wire buffer, without an intermediate sealed array.
+    sealInto(nonce, plaintext, out, offset) {
+      const c = cipher(nonce);
+      const body = c.update(plaintext);
+      out.set(body, offset);
+      const fin = c.final();
+      out.set(fin, offset + body.length);
+      out.set(c.getAuthTag(), offset + plaintext.length);
     },
     open(nonce, sealed, aad) {
       if (sealed.length < TAG_LENGTH) return null;

@@ -1,20 +1,30 @@
 /** ByteStream over a Deno TCP connection, with read()/write() loops so half-close survives (deno#22258). */
 import type { ByteStream } from "../core/stream.ts";
 
-/** Default read buffer of a TCP stream. */
+/** Default largest read of a TCP stream. */
 export const DEFAULT_READ_BUFFER = 32 * 1024;
 
-/** A ByteStream on a Deno.Conn; read() returns a view into one reused buffer. */
+/** The read buffer an idle or interactive connection keeps. */
+export const MIN_READ_BUFFER = 4 * 1024;
+
+/**
+ * A ByteStream on a Deno.Conn; read() returns a view into a reused buffer. The buffer starts at
+ * MIN_READ_BUFFER and doubles after each read that fills it, up to `readBuffer`, and halves after
+ * reads that use a quarter of it: a bulk transfer gets large reads, while the many idle
+ * connections of a busy server each hold a small pending buffer.
+ */
 export class TcpStream implements ByteStream {
   readonly #conn: Deno.Conn;
-  readonly #buf: Uint8Array;
+  readonly #max: number;
+  #buf: Uint8Array;
   #closed = false;
   #writeClosed = false;
 
   /** Wraps `conn`; `readBuffer` bounds how much one read() returns. */
   constructor(conn: Deno.Conn, readBuffer = DEFAULT_READ_BUFFER) {
     this.#conn = conn;
-    this.#buf = new Uint8Array(readBuffer);
+    this.#max = Math.max(readBuffer, 1);
+    this.#buf = new Uint8Array(Math.min(MIN_READ_BUFFER, this.#max));
   }
 
   /** The underlying connection (addresses, keep-alive settings). */
@@ -26,8 +36,16 @@ export class TcpStream implements ByteStream {
   async read(): Promise<Uint8Array | null> {
     if (this.#closed) return null;
     try {
-      const n = await this.#conn.read(this.#buf);
-      return n === null ? null : this.#buf.subarray(0, n);
+      const buf = this.#buf;
+      const n = await this.#conn.read(buf);
+      if (n === null) return null;
+      // The returned view stays valid after a resize: the next read uses the new array.
+      if (n === buf.length && n < this.#max) {
+        this.#buf = new Uint8Array(Math.min(n * 2, this.#max));
+      } else if (n <= buf.length / 4 && buf.length > MIN_READ_BUFFER) {
+        this.#buf = new Uint8Array(Math.max(buf.length / 2, MIN_READ_BUFFER));
+      }
+      return buf.subarray(0, n);
     } catch (e) {
       if (this.#closed) return null;
       throw e;

@@ -51,13 +51,24 @@ export class BodyReader {
 
   /**
    * Queues received bytes. The reader keeps them by reference and `next()` may return views of
-   * them, so the caller must not reuse the array. Bytes after the terminator are dropped unread
-   * (V2Ray sends the terminator's tag and padding; they are not verified).
+   * them, so the caller must not reuse the array before calling `detach()` (and using up what
+   * `next()` returned). Bytes after the terminator are dropped unread (V2Ray sends the
+   * terminator's tag and padding; they are not verified).
    */
   push(wire: Uint8Array): void {
     if (this.#finished || this.#failure || wire.length === 0) return;
     const cfb = this.#plan.cfb;
     this.#queue.push(cfb ? cfb.update(wire) : wire);
+  }
+
+  /** Copies the bytes still queued (part of a chunk), so the arrays given to push() may be reused. */
+  detach(): void {
+    this.#queue.detach();
+  }
+
+  /** Whether each plaintext is one datagram (packet mode), so plaintexts must not be merged. */
+  get packet(): boolean {
+    return this.#plan.packet;
   }
 
   /**

@@ -79,6 +79,18 @@ export class ByteQueue {
     }
   }
 
+  /**
+   * Copies the queued bytes into one array of the queue's own, so that the arrays pushed so far
+   * may be reused by their owner (a socket's read buffer). Costs at most one partial chunk.
+   */
+  detach(): void {
+    if (this.#length === 0) return;
+    // take() hands out a view or the scratch buffer: one copy makes the bytes the queue's own.
+    const owned = this.take(this.#length, false).slice();
+    this.clear();
+    this.push(owned);
+  }
+
   /** Drops everything, releasing the arrays. */
   clear(): void {
     this.#bufs = [];

@@ -61,7 +61,7 @@ export class AeadChunkAuth implements ChunkAuth {
 
   /** Seals under the next nonce. */
   sealInto(plaintext: Uint8Array, out: Uint8Array, offset: number): void {
-    out.set(this.#aead.seal(this.#nextNonce(), plaintext), offset);
+    this.#aead.sealInto(this.#nextNonce(), plaintext, out, offset);
   }
 
   /** Opens under the next nonce; the counter advances even when the tag fails, as in V2Ray. */

@@ -7,6 +7,27 @@ import type { ByteStream } from "../core/stream.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { BodyReader, BodyWriter } from "../vmess/mod.ts";
 
+/** Every plaintext `reader` can decode now, as one array (a single one as it is), or null. */
+function drainChunks(reader: BodyReader): Uint8Array | null {
+  const first = reader.next();
+  if (first === null) return null;
+  let next = reader.next();
+  if (next === null) return first;
+  const parts = [first];
+  let total = first.length;
+  for (; next !== null; next = reader.next()) {
+    parts.push(next);
+    total += next.length;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** Consumes the bytes before the body; returns the body bytes that followed it, or null for more. */
 export type Prelude = (bytes: Uint8Array) => Uint8Array | null;
 
@@ -80,14 +101,20 @@ export class VmessBodyStream implements ByteStream {
     this.#body().push(bytes);
   }
 
-  /** The next plaintext chunk, or null at the end of the body. */
+  /**
+   * The next plaintext, or null at the end of the body: one datagram in packet mode, otherwise
+   * every chunk that one transport read completed, merged, so that v2ray's ~2 KiB chunks cost one
+   * downstream write per read rather than one per chunk. Valid until the next read().
+   */
   async read(): Promise<Uint8Array | null> {
     for (;;) {
       if (!this.#prelude) {
         const reader = this.#body();
-        const chunk = reader.next();
-        if (chunk !== null) return chunk;
+        const plaintext = reader.packet ? reader.next() : drainChunks(reader);
+        if (plaintext !== null) return plaintext;
         if (reader.finished) return null;
+        // What is still queued may be a view of the transport's buffer, which the read reuses.
+        reader.detach();
       }
       if (this.#eof) {
         if (!this.#prelude && this.#body().framing === "raw") return null;
@@ -98,15 +125,14 @@ export class VmessBodyStream implements ByteStream {
         this.#eof = true;
         continue;
       }
-      // The codec keeps references to what it is fed; the transport reuses its buffer.
-      this.#feed(bytes.slice());
+      // Fed by reference: the prelude copies what it keeps, the body reader is detached above.
+      this.#feed(bytes);
     }
   }
 
   /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
   async write(data: Uint8Array): Promise<void> {
-    const wire = this.#writer.write(data);
-    await this.#send(wire);
+    await this.#send(this.#writer.write(data));
   }
 
   // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
