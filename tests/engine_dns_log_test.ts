@@ -8,7 +8,14 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { RunningInstance } from "./helpers/instance.ts";
-import { EchoServer, GreetingServer, readGreeting, sendAndReceive } from "./helpers/net.ts";
+import {
+  EchoServer,
+  GreetingServer,
+  readGreeting,
+  sendAndReceive,
+  UdpEchoServer,
+  udpRoundTrips,
+} from "./helpers/net.ts";
 import { spawnDenoray } from "./helpers/process.ts";
 
 const ID = "1f0a3d9e-7b2c-4e55-9a1d-3c8e0b6f2a47";
@@ -23,12 +30,14 @@ function noIPv6Loopback(): string | null {
   }
 }
 
-/** Two greeting servers on the same port, "v4" on 127.0.0.1 and "v6" on ::1. */
-async function serversOnBothLoopbacks(): Promise<{ v4: GreetingServer; v6: GreetingServer }> {
+/** Two servers on the same port, labelled "v4" on 127.0.0.1 and "v6" on ::1. */
+async function onBothLoopbacks<T extends AsyncDisposable & { readonly port: number }>(
+  make: (label: string, hostname: string, port: number) => T,
+): Promise<{ v4: T; v6: T }> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const v6 = new GreetingServer("v6", "::1", 0);
+    const v6 = make("v6", "::1", 0);
     try {
-      return { v4: new GreetingServer("v4", "127.0.0.1", v6.port), v6 };
+      return { v4: make("v4", "127.0.0.1", v6.port), v6 };
     } catch (e) {
       await v6[Symbol.asyncDispose]();
       // The OS gave ::1 a port some IPv4 socket holds: try another one.
@@ -49,7 +58,9 @@ Deno.test({
     // The resolver the strategies use must know both loopbacks, or the rest proves nothing.
     assertEquals(await Deno.resolveDns("localhost", "A"), ["127.0.0.1"]);
     assertEquals(await Deno.resolveDns("localhost", "AAAA"), ["::1"]);
-    const { v4, v6 } = await serversOnBothLoopbacks();
+    const { v4, v6 } = await onBothLoopbacks((label, host, port) =>
+      new GreetingServer(label, host, port)
+    );
     await using _v4 = v4;
     let v6Open = true;
     try {
@@ -89,6 +100,49 @@ Deno.test({
     } finally {
       if (v6Open) await v6[Symbol.asyncDispose]();
     }
+  },
+});
+
+Deno.test({
+  name: "engine: freedom domainStrategy UseIPv4 / UseIPv6 also pick the family of UDP datagrams" +
+    (ipv6Missing ? ` (ignored: ${ipv6Missing})` : ""),
+  ignore: ipv6Missing !== null,
+  async fn() {
+    const enc = new TextEncoder();
+    const { v4, v6 } = await onBothLoopbacks((label, hostname, port) =>
+      new UdpEchoServer({ hostname, port, prefix: enc.encode(`${label}:`) })
+    );
+    await using _v4 = v4;
+    await using _v6 = v6;
+    const used = ["UseIP", "UseIPv4", "UseIPv6"] as const;
+    await using inst = await RunningInstance.start({
+      inbounds: used.map((s) => ({
+        tag: `in-${s}`,
+        listen: "127.0.0.1",
+        port: 0,
+        protocol: "dokodemo-door",
+        settings: { address: "localhost", port: v4.port, network: "udp" },
+      })),
+      outbounds: used.map((s) => ({
+        tag: `out-${s}`,
+        protocol: "freedom",
+        settings: { domainStrategy: s },
+      })),
+      routing: {
+        rules: used.map((s) => ({
+          type: "field",
+          inboundTag: [`in-${s}`],
+          outboundTag: `out-${s}`,
+        })),
+      },
+    });
+    const via = async (s: (typeof used)[number]) => {
+      const [reply] = await udpRoundTrips(inst.portOf(`in-${s}`), [enc.encode("ping")]);
+      return new TextDecoder().decode(reply);
+    };
+    assertEquals(await via("UseIPv4"), "v4:ping", "UseIPv4 sends to 127.0.0.1");
+    assertEquals(await via("UseIPv6"), "v6:ping", "UseIPv6 sends to ::1");
+    assert(["v4:ping", "v6:ping"].includes(await via("UseIP")), "UseIP reaches a loopback");
   },
 });
 

@@ -140,19 +140,29 @@ export async function sendAndReceive(conn: Deno.Conn, data: Uint8Array): Promise
   return out;
 }
 
-/** A UDP echo server on 127.0.0.1. */
+/** A UDP echo server (127.0.0.1 and a port from the OS unless told otherwise). */
 export class UdpEchoServer implements AsyncDisposable {
   readonly socket: Deno.DatagramConn;
   readonly #loop: Promise<void>;
 
-  constructor() {
-    const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  /** Binds hostname:port; every reply is `prefix` followed by the datagram it answers. */
+  constructor(
+    { hostname = "127.0.0.1", port = 0, prefix = new Uint8Array() }: {
+      hostname?: string;
+      port?: number;
+      prefix?: Uint8Array;
+    } = {},
+  ) {
+    const socket = Deno.listenDatagram({ transport: "udp", hostname, port });
     this.socket = socket;
     this.#loop = (async () => {
       try {
         for (;;) {
           const [data, addr] = await socket.receive();
-          await socket.send(data, addr);
+          const reply = new Uint8Array(prefix.length + data.length);
+          reply.set(prefix);
+          reply.set(data, prefix.length);
+          await socket.send(reply, addr);
         }
       } catch {
         // Closed.
