@@ -63,18 +63,27 @@ export class FreedomOutbound implements Outbound {
   }
 
   /** A UDP socket for datagrams to `destination` (and any other peer the client names). */
-  dialPacket(_session: Session, destination: Destination): Promise<PacketStream> {
+  async dialPacket(_session: Session, destination: Destination): Promise<PacketStream> {
     const d = this.#target(destination);
-    const inner = UdpSocketStream.bind(addressKind(d.address) === "ipv6" ? "::" : "0.0.0.0");
-    if (d === destination) return Promise.resolve(inner);
+    // domainStrategy applies to datagrams as to TCP; the socket's family follows the address used.
+    const host = await this.#resolve(d.address);
+    const inner = UdpSocketStream.bind(addressKind(host) === "ipv6" ? "::" : "0.0.0.0");
+    const resolve = (a: string) => (a === d.address ? Promise.resolve(host) : this.#resolve(a));
     // With a redirect, every datagram goes to the redirect target; replies look like the original peer's.
-    return Promise.resolve({
+    const redirected = d !== destination;
+    return {
       read: async () => {
         const p = await inner.read();
-        return p && { data: p.data, peer: destination };
+        return p === null || !redirected ? p : { data: p.data, peer: destination };
       },
-      write: (p) => inner.write({ data: p.data, peer: d }),
+      write: async (p) => {
+        const peer = redirected ? d : p.peer;
+        await inner.write({
+          data: p.data,
+          peer: { ...peer, address: await resolve(peer.address) },
+        });
+      },
       close: () => inner.close(),
-    });
+    };
   }
 }

@@ -28,6 +28,14 @@ export class RunningInstance implements AsyncDisposable {
     return Number(m[1]);
   }
 
+  /** The TCP port of the first listener of the inbound tagged `tag`. */
+  portOf(tag: string): number {
+    const a = this.instance.inbound(tag)?.addresses()[0];
+    const m = a?.match(/:(\d+)$/);
+    if (!m) throw new Error(`no listener for inbound ${tag}`);
+    return Number(m[1]);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.instance.stop(0);
   }

@@ -140,19 +140,29 @@ export async function sendAndReceive(conn: Deno.Conn, data: Uint8Array): Promise
   return out;
 }
 
-/** A UDP echo server on 127.0.0.1. */
+/** A UDP echo server (127.0.0.1 and a port from the OS unless told otherwise). */
 export class UdpEchoServer implements AsyncDisposable {
   readonly socket: Deno.DatagramConn;
   readonly #loop: Promise<void>;
 
-  constructor() {
-    const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  /** Binds hostname:port; every reply is `prefix` followed by the datagram it answers. */
+  constructor(
+    { hostname = "127.0.0.1", port = 0, prefix = new Uint8Array() }: {
+      hostname?: string;
+      port?: number;
+      prefix?: Uint8Array;
+    } = {},
+  ) {
+    const socket = Deno.listenDatagram({ transport: "udp", hostname, port });
     this.socket = socket;
     this.#loop = (async () => {
       try {
         for (;;) {
           const [data, addr] = await socket.receive();
-          await socket.send(data, addr);
+          const reply = new Uint8Array(prefix.length + data.length);
+          reply.set(prefix);
+          reply.set(data, prefix.length);
+          await socket.send(reply, addr);
         }
       } catch {
         // Closed.
@@ -207,4 +217,84 @@ export async function udpRoundTrips(
     s.close();
   }
   return out;
+}
+
+/** A TCP server that writes `greeting` to every connection it accepts, then closes it. */
+export class GreetingServer implements AsyncDisposable {
+  readonly listener: Deno.TcpListener;
+  readonly #loop: Promise<void>;
+  readonly #tasks = new Set<Promise<void>>();
+
+  /** Listens on hostname:port (port 0: one the OS picks). */
+  constructor(greeting: string, hostname = "127.0.0.1", port = 0) {
+    const listener = Deno.listen({ hostname, port });
+    this.listener = listener;
+    const bytes = new TextEncoder().encode(greeting);
+    this.#loop = (async () => {
+      try {
+        for await (const conn of listener) {
+          // One write of a few bytes, then FIN; a peer that already left only costs the error.
+          const t: Promise<void> = conn.write(bytes).then(() => {}, () => {}).finally(() => {
+            conn.close();
+            this.#tasks.delete(t);
+          });
+          this.#tasks.add(t);
+        }
+      } catch {
+        // Listener closed.
+      }
+    })();
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return this.listener.addr.port;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#loop;
+    await Promise.all(this.#tasks);
+  }
+}
+
+/**
+ * Connects to 127.0.0.1:port, half-closes at once and returns all text read until the
+ * connection ends ("" when the proxy closed it without data; a reset also ends the text).
+ */
+export async function readGreeting(port: number): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const chunks: string[] = [];
+  const dec = new TextDecoder();
+  try {
+    await conn.closeWrite();
+    const buf = new Uint8Array(1024);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      chunks.push(dec.decode(buf.subarray(0, n), { stream: true }));
+    }
+  } catch {
+    // Reset by the peer: what came before it is the answer.
+  } finally {
+    conn.close();
+  }
+  return chunks.join("");
+}
+
+/** Resolves like `p`, or rejects with "`what` did not happen within `ms` ms". */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
