@@ -1,10 +1,12 @@
 /**
- * `deno task profile [-- --security chacha20-poly1305] [--seconds 5] [--download] [--top 15]`:
- * one iperf3 run through denoray → denoray with both processes under `--cpu-prof`, then each
- * process's hottest functions by self time. The profiles stay in the printed directory.
+ * `deno task profile [-- --security chacha20-poly1305] [--seconds 5] [--download] [--top 15]
+ * [--pair denoray-denoray] [--no-prof]`: one iperf3 run through a tunnel, with each denoray
+ * process under `--cpu-prof` (unless --no-prof). Prints the throughput, each process's CPU time
+ * per MB moved (user + system, which other load on the machine barely changes, unlike Mbit/s),
+ * and each denoray process's hottest functions by self time. Profiles stay in the printed dir.
  */
 import { parseArgs } from "node:util";
-import { freePort, start } from "./lib/procs.ts";
+import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { throughput } from "./lib/measure.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
@@ -16,36 +18,59 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     download: { type: "boolean", default: false },
     top: { type: "string", default: "15" },
+    pair: { type: "string", default: "denoray-denoray" },
+    "no-prof": { type: "boolean", default: false },
   },
 });
 const security = values.security!;
 const seconds = Number(values.seconds);
+const [clientImpl, serverImpl] = values.pair!.split("-") as [Impl, Impl];
 const dir = await Deno.makeTempDir({ prefix: "denoray-profile-" });
-const flags = (role: string) => ["--cpu-prof", `--cpu-prof-dir=${dir}/${role}`];
+const flags = (role: string) =>
+  values["no-prof"] ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}/${role}`];
+
+/** CPU time (user + system) a process has used so far, in ms; /proc counts 100 ticks a second. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const iperfPort = freePort(), sp = freePort(), entry = freePort(), probe = freePort();
 let mbps: number;
+const cpu: Record<string, number> = {};
 {
   await using _iperf = await iperfServer(iperfPort);
   await using echo = new Echo();
-  await using server = await start("denoray", serverConfig(sp), sp, flags("server"));
+  await using server = await start(serverImpl, serverConfig(sp), sp, flags("server"));
   await using client = await start(
-    "denoray",
+    clientImpl,
     clientConfig(sp, security, [[entry, iperfPort], [probe, echo.port]]),
     probe, // iperf3 would take a readiness probe for a test connection.
     flags("client"),
   );
+  const before = [await cpuMs(client.pid), await cpuMs(server.pid)];
   mbps = await throughput(entry, seconds, values.download!);
+  cpu.client = (await cpuMs(client.pid)) - before[0];
+  cpu.server = (await cpuMs(server.pid)) - before[1];
   await client.stop();
   await server.stop();
 }
+const mb = (mbps * seconds) / 8;
 console.log(
-  `denoray → denoray, ${security}, ${values.download ? "download" : "upload"}: ${
+  `${clientImpl} → ${serverImpl}, ${security}, ${values.download ? "download" : "upload"}: ${
     mbps.toFixed(0)
-  } Mbit/s over ${seconds} s; profiles in ${dir}`,
+  } Mbit/s over ${seconds} s; CPU per MB moved: client ${(cpu.client / mb).toFixed(2)} ms, ` +
+    `server ${(cpu.server / mb).toFixed(2)} ms${values["no-prof"] ? "" : "; profiles in " + dir}`,
 );
-for (const role of ["client", "server"]) {
-  for (const entry of Deno.readDirSync(`${dir}/${role}`)) {
+for (const role of values["no-prof"] ? [] : ["client", "server"]) {
+  let files: Deno.DirEntry[] = [];
+  try {
+    files = [...Deno.readDirSync(`${dir}/${role}`)];
+  } catch {
+    continue; // v2ray in that role: no profile
+  }
+  for (const entry of files) {
     const profile = JSON.parse(Deno.readTextFileSync(`${dir}/${role}/${entry.name}`));
     console.log(`\n${role} (${entry.name}): self time`);
     for (const h of hotSpots(profile).slice(0, Number(values.top))) {

@@ -45,8 +45,9 @@ export const DEFAULT_LEVEL: LevelPolicy = {
   connIdleMs: 300_000,
   uplinkOnlyMs: 1_000,
   downlinkOnlyMs: 1_000,
-  // V2Ray's 512 KiB is a pipe between goroutines; here it bounds one read, so 32 KiB.
-  bufferSize: 32 * 1024,
+  // V2Ray's 512 KiB is a pipe between goroutines; here it bounds one read: 64 KiB halves the
+  // per-read work of 32 KiB (deno task profile), and idle connections keep 4 KiB (tcp.ts).
+  bufferSize: 64 * 1024,
   statsUserUplink: false,
   statsUserDownlink: false,
 };

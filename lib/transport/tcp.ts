@@ -2,7 +2,7 @@
 import type { ByteStream } from "../core/stream.ts";
 
 /** Default largest read of a TCP stream. */
-export const DEFAULT_READ_BUFFER = 32 * 1024;
+export const DEFAULT_READ_BUFFER = 64 * 1024;
 
 /** The read buffer an idle or interactive connection keeps. */
 export const MIN_READ_BUFFER = 4 * 1024;
