@@ -63,6 +63,7 @@ export class VmessBodyStream implements ByteStream {
   #eof = false;
   #writeClosed = false;
   #tail: Promise<void> = Promise.resolve();
+  #inFlight: Promise<void> = Promise.resolve();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Assembles the stream; nothing is sent or read until used. */
@@ -132,7 +133,11 @@ export class VmessBodyStream implements ByteStream {
 
   /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
   async write(data: Uint8Array): Promise<void> {
-    await this.#send(this.#writer.write(data));
+    // The seal has used `data` up, so the caller may read into its buffer again while these
+    // bytes are sent: one write stays in flight, and the wait is for the one before it.
+    const previous = this.#inFlight;
+    this.#inFlight = this.#send(this.#writer.write(data));
+    await previous;
   }
 
   // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
@@ -165,6 +170,7 @@ export class VmessBodyStream implements ByteStream {
   async closeWrite(): Promise<void> {
     if (this.#writeClosed) return;
     this.#writeClosed = true;
+    await this.#inFlight; // a failed last write fails the close too
     const end = this.#writer.end();
     if (!this.#noTerminator) await this.#send(end);
     else await this.flush();
