@@ -1,7 +1,16 @@
 /** The HTTP proxy inbound: body framing units, and keep-alive end to end through real sockets. */
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { utf8 } from "../lib/core/bytes.ts";
+import type { ByteStream } from "../lib/core/stream.ts";
+import {
+  clientKeepAlive,
+  type HttpRequestHead,
+  originRequestHead,
+  parseRequestHead,
+} from "../lib/inbound/http_protocol.ts";
+import { clientResponseHead, parseResponseHead } from "../lib/inbound/http_response.ts";
+import { StreamReader } from "../lib/inbound/stream_reader.ts";
 import {
   type BodyFraming,
   BodyScanner,
@@ -172,4 +181,164 @@ Deno.test("http framing: which framing a response head implies", () => {
     assertThrows(() => responseFraming("GET", 200, [["Content-Length", "x"]]), ProtocolError).code,
     "bad-length",
   );
+});
+
+// ---------------------------------------------------------------- head units
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** One byte per char, so a test can put any byte in a head. */
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+function request(head: string): HttpRequestHead {
+  const r = parseRequestHead(bytes(head));
+  assert(r, "a complete head parses");
+  assertEquals(r.used, head.length);
+  return r.value;
+}
+
+Deno.test("http heads: the origin gets origin form, its Host, no hop-by-hop fields, Connection: close", () => {
+  const h = request(
+    "GET http://user:pw@example.com:8080/a/b?q=1 HTTP/1.1\r\n" +
+      "Host: wrong.example\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic eDp5\r\n" +
+      "Connection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n" +
+      "Upgrade: websocket\r\nAccept: */*\r\nX-Latin: caf\xe9\r\n\r\n",
+  );
+  const out = originRequestHead(h);
+  assertEquals(
+    Array.from(out, (b) => String.fromCharCode(b)).join(""),
+    "GET /a/b?q=1 HTTP/1.1\r\nHost: example.com:8080\r\nAccept: */*\r\nX-Latin: caf\xe9\r\n" +
+      "Connection: close\r\n\r\n",
+  );
+  // Query without a path, and a bare authority, become origin-form too.
+  assertEquals(
+    text(originRequestHead(request("GET http://h?x HTTP/1.0\r\n\r\n"))).split("\r\n")[0],
+    "GET /?x HTTP/1.0",
+  );
+  assertEquals(
+    text(originRequestHead(request("GET http://h HTTP/1.1\r\n\r\n"))).split("\r\n")[0],
+    "GET / HTTP/1.1",
+  );
+});
+
+Deno.test("http heads: framing fields survive Connection, and Content-Length yields to chunked", () => {
+  const h = request(
+    "POST http://h/ HTTP/1.1\r\nConnection: Content-Length, Transfer-Encoding, Host\r\n" +
+      "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+  );
+  const lines = text(originRequestHead(h)).split("\r\n");
+  assert(lines.includes("Transfer-Encoding: chunked"), lines.join("|"));
+  assert(!lines.some((l) => /^content-length/i.test(l)), "Content-Length dropped beside chunked");
+  const cl = request(
+    "POST http://h/ HTTP/1.1\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\n",
+  );
+  assert(text(originRequestHead(cl)).includes("Content-Length: 5\r\n"));
+});
+
+Deno.test("http heads: malformed request heads are ProtocolError bad-request; partial ones wait", () => {
+  assertEquals(parseRequestHead(utf8("GET http://h/ HTTP/1.1\r\nHost: h\r\n")), null);
+  for (
+    const bad of [
+      "GET http://h/ HTTP/2.0\r\n\r\n",
+      "GET http://h/ http/1.1\r\n\r\n",
+      "GET  http://h/ HTTP/1.1\r\n\r\n",
+      "GET http://h/\r\n\r\n",
+      "\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nHost : h\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nNoColon\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nX: a\nContent-Length: 5\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nX: a\0b\r\n\r\n",
+    ]
+  ) {
+    const e = assertThrows(() => parseRequestHead(utf8(bad)), ProtocolError);
+    assertEquals(e.code, "bad-request", JSON.stringify(bad));
+  }
+});
+
+Deno.test("http heads: response heads parse, and the client copy says keep-alive or close", () => {
+  const r = parseResponseHead(
+    utf8("HTTP/1.1 200 OK\r\nConnection: close\r\nKeep-Alive: x\r\nContent-Length: 2\r\n\r\nhi"),
+  );
+  assert(r);
+  assertEquals([r.value.status, r.value.reason, r.used], [200, "OK", 72]);
+  assertEquals(
+    text(clientResponseHead(r.value, "keep-alive")),
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n",
+  );
+  const interim = parseResponseHead(utf8("HTTP/1.1 100 Continue\r\n\r\n"))!.value;
+  assertEquals(text(clientResponseHead(interim, null)), "HTTP/1.1 100 Continue\r\n\r\n");
+  assertEquals(parseResponseHead(utf8("HTTP/1.0 204\r\n\r\n"))!.value.reason, "");
+  for (
+    const bad of ["HTTP/1.1 20 OK\r\n\r\n", "ICY 200 OK\r\n\r\n", "HTTP/1.1 200 O\x01K\r\n\r\n"]
+  ) {
+    const e = assertThrows(() => parseResponseHead(utf8(bad)), ProtocolError);
+    assertEquals(e.code, "bad-response", JSON.stringify(bad));
+  }
+});
+
+Deno.test("http heads: who keeps the connection: 1.1 unless close, 1.0 only with keep-alive", () => {
+  const ka = (s: string) => clientKeepAlive(request(s + "\r\n"));
+  assertEquals(ka("GET http://h/ HTTP/1.1\r\n"), true);
+  assertEquals(ka("GET http://h/ HTTP/1.1\r\nConnection: close\r\n"), false);
+  assertEquals(ka("GET http://h/ HTTP/1.1\r\nProxy-Connection: Keep-Alive, Close\r\n"), false);
+  assertEquals(ka("GET http://h/ HTTP/1.0\r\n"), false);
+  assertEquals(ka("GET http://h/ HTTP/1.0\r\nProxy-Connection: Keep-Alive\r\n"), true);
+  assertEquals(ka("GET http://h/ HTTP/1.0\r\nConnection: keep-alive\r\n"), true);
+});
+
+/** A ByteStream that returns `chunks` one per read (each in a reused buffer), then ends. */
+function chunkStream(chunks: Uint8Array[]): ByteStream {
+  const buf = new Uint8Array(4096);
+  let i = 0;
+  return {
+    read: () => {
+      if (i >= chunks.length) return Promise.resolve(null);
+      const c = chunks[i++];
+      buf.set(c);
+      return Promise.resolve(buf.subarray(0, c.length)); // Overwritten by the next read.
+    },
+    write: () => Promise.resolve(),
+    closeWrite: () => Promise.resolve(),
+    close: () => {},
+  };
+}
+
+Deno.test("stream reader: heads across reads, leftovers kept, clean end vs truncated vs too long", async () => {
+  const two = "GET http://a/ HTTP/1.1\r\n\r\nGET http://b/ HTTP/1.1\r\n\r\nbody";
+  const pieces = randomSplit(two.length, 3, 9).reduce<Uint8Array[]>((acc, n) => {
+    const off = acc.reduce((s, p) => s + p.length, 0);
+    acc.push(utf8(two.slice(off, off + n)));
+    return acc;
+  }, []);
+  const r = new StreamReader(chunkStream(pieces));
+  assertEquals((await r.next(parseRequestHead, 1024))?.target, "http://a/");
+  assertEquals((await r.next(parseRequestHead, 1024))?.target, "http://b/");
+  let rest = "";
+  for (let c = await r.chunk(); c !== null; c = await r.chunk()) rest += text(c);
+  assertEquals(rest, "body");
+  assertEquals(await r.next(parseRequestHead, 1024), null, "clean end between messages");
+
+  const cut = new StreamReader(chunkStream([utf8("GET http://a/ HT")]));
+  assertEquals(
+    (await assertRejects(() => cut.next(parseRequestHead, 1024), ProtocolError)).code,
+    "truncated",
+  );
+  const long = new StreamReader(chunkStream(Array(20).fill(utf8("X".repeat(60)))));
+  assertEquals(
+    (await assertRejects(() => long.next(parseRequestHead, 1024), ProtocolError)).code,
+    "too-long",
+  );
+  // A head that ends past the limit is too long even when it arrived in one read.
+  const big = `GET http://a/ HTTP/1.1\r\nX: ${"y".repeat(40)}\r\n\r\n`;
+  const once = new StreamReader(chunkStream([utf8(big)]));
+  assertEquals(
+    (await assertRejects(() => once.next(parseRequestHead, 50), ProtocolError)).code,
+    "too-long",
+  );
+
+  const u = new StreamReader(chunkStream([utf8("abc")]));
+  const first = await u.chunk();
+  u.unread(first!.subarray(1));
+  assertEquals(text((await u.chunk())!), "bc", "unread bytes come back first, copied");
 });

@@ -1,5 +1,6 @@
 /** HTTP/1.x body framing (RFC 9112 §6–7): which framing a head implies, and where a body ends. */
 import { ProtocolError } from "../core/errors.ts";
+import type { HeaderLines } from "./http_head.ts";
 
 /** How a message body is delimited: absent, by Content-Length, chunked, or by the connection closing. */
 export type BodyFraming =
@@ -7,9 +8,6 @@ export type BodyFraming =
   | { readonly kind: "length"; readonly length: number }
   | { readonly kind: "chunked" }
   | { readonly kind: "close" };
-
-/** Header lines as parsed: name as sent, value trimmed. */
-export type HeaderLines = readonly (readonly [string, string])[];
 
 const NONE: BodyFraming = { kind: "none" };
 const CHUNKED: BodyFraming = { kind: "chunked" };
