@@ -1,5 +1,14 @@
 /** The HTTP proxy inbound: body framing units, and keep-alive end to end through real sockets. */
-import { assert, assertEquals, assertRejects, assertThrows } from "./assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "./assert.ts";
+import { RunningInstance } from "./helpers/instance.ts";
+import { digest, EchoServer, patternBytes, sendAndReceive } from "./helpers/net.ts";
+import { Logger, memorySink } from "../lib/log/mod.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { utf8 } from "../lib/core/bytes.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
@@ -341,4 +350,451 @@ Deno.test("stream reader: heads across reads, leftovers kept, clean end vs trunc
   const first = await u.chunk();
   u.unread(first!.subarray(1));
   assertEquals(text((await u.chunk())!), "bc", "unread bytes come back first, copied");
+});
+
+// ---------------------------------------------------------------- end to end
+
+/** An origin: `/sum` answers the request body's length and SHA-256, `/chunked` a streamed body. */
+class TestOrigin implements AsyncDisposable {
+  readonly server: Deno.HttpServer<Deno.NetAddr>;
+
+  constructor(name: string) {
+    this.server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/sum") {
+        // A request cut off by the proxy (bad framing) ends the body read with an error.
+        const body = await req.arrayBuffer().then((b) => new Uint8Array(b), () => null);
+        if (!body) return new Response("cut", { status: 400 });
+        return new Response(`${req.method} ${body.length} ${digest(body)}`);
+      }
+      if (path === "/chunked") {
+        // No length known up front: Deno sends Transfer-Encoding: chunked.
+        return new Response(ReadableStream.from(["chunk one|", "chunk two|", "end"].map(utf8)));
+      }
+      return new Response(`${name} ${path}`);
+    });
+  }
+
+  get port(): number {
+    return this.server.addr.port;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.server.shutdown();
+  }
+}
+
+/** A raw TCP origin: reads one request head per connection, sends `response`, closes. */
+class RawOrigin implements AsyncDisposable {
+  readonly listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #loop: Promise<void>;
+
+  constructor(response: string) {
+    this.#loop = (async () => {
+      for await (const conn of this.listener) {
+        const t = (async () => {
+          try {
+            const buf = new Uint8Array(16384);
+            let got = "";
+            while (!got.includes("\r\n\r\n")) {
+              const n = await conn.read(buf);
+              if (n === null) return;
+              got += text(buf.subarray(0, n));
+            }
+            await conn.write(utf8(response));
+          } finally {
+            conn.close();
+          }
+        })().catch(() => {}).finally(() => this.#tasks.delete(t));
+        this.#tasks.add(t);
+      }
+    })().catch(() => {});
+  }
+
+  get port(): number {
+    return this.listener.addr.port;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.listener.close();
+    await this.#loop;
+    await Promise.all(this.#tasks);
+  }
+}
+
+/** Rejects with `what` if `p` has not settled in `ms` (a guard against hangs, not a wait). */
+async function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/** A client speaking HTTP by hand on one connection; counts every byte it reads. */
+class RawClient implements Disposable {
+  readonly conn: Deno.Conn;
+  received = 0;
+  #buf = new Uint8Array(0);
+
+  private constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  async send(s: string): Promise<void> {
+    const b = utf8(s);
+    for (let o = 0; o < b.length;) o += await this.conn.write(b.subarray(o));
+  }
+
+  // More bytes into the buffer; false at end of stream (a reset counts as the end too).
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(65536);
+    const n = await within(this.conn.read(chunk).catch(() => null), "read from the proxy");
+    if (n === null) return false;
+    this.received += n;
+    const grown = new Uint8Array(this.#buf.length + n);
+    grown.set(this.#buf);
+    grown.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = grown;
+    return true;
+  }
+
+  async #line(): Promise<string> {
+    for (;;) {
+      const i = text(this.#buf).indexOf("\r\n");
+      if (i >= 0) {
+        const line = text(this.#buf.subarray(0, i));
+        this.#buf = this.#buf.subarray(i + 2);
+        return line;
+      }
+      if (!await this.#fill()) throw new Error("connection ended inside a line");
+    }
+  }
+
+  async #take(n: number): Promise<string> {
+    while (this.#buf.length < n) {
+      if (!await this.#fill()) throw new Error("connection ended inside a body");
+    }
+    const s = text(this.#buf.subarray(0, n));
+    this.#buf = this.#buf.subarray(n);
+    return s;
+  }
+
+  /** The next response (body read by its own framing; none when `noBody`). */
+  async response(noBody = false): Promise<RawResponse> {
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(await this.#line());
+    assert(m, "a status line");
+    const headers = new Map<string, string>();
+    for (let l = await this.#line(); l !== ""; l = await this.#line()) {
+      const i = l.indexOf(":");
+      headers.set(l.slice(0, i).toLowerCase(), l.slice(i + 1).trim());
+    }
+    let body = "";
+    if (noBody) return { status: Number(m[1]), headers, body };
+    if (headers.get("transfer-encoding") === "chunked") {
+      for (let size = parseInt(await this.#line(), 16); size > 0;) {
+        body += await this.#take(size);
+        assertEquals(await this.#line(), "");
+        size = parseInt(await this.#line(), 16);
+      }
+      assertEquals(await this.#line(), "", "no trailers");
+    } else if (headers.has("content-length")) {
+      body = await this.#take(Number(headers.get("content-length")));
+    } else {
+      while (await this.#fill());
+      body = text(this.#buf);
+      this.#buf = new Uint8Array(0);
+    }
+    return { status: Number(m[1]), headers, body };
+  }
+
+  /** Whether the proxy closed the connection with nothing more to read. */
+  async closed(): Promise<boolean> {
+    return this.#buf.length === 0 && !await this.#fill();
+  }
+
+  [Symbol.dispose](): void {
+    this.conn.close();
+  }
+}
+
+/**
+ * Runs one curl process with `--next` between the groups of `args`; returns one
+ * { body, status, connects } per transfer (connects: new connections it opened) and the -v log.
+ */
+async function curlTransfers(...groups: string[][]) {
+  const common = ["-sv", "--max-time", "20", "-w", "\n@@%{http_code} %{num_connects}\n"];
+  const args = groups.flatMap((g, i) => [...(i > 0 ? ["--next"] : []), ...common, ...g]);
+  const out = await new Deno.Command("curl", { args, stdin: "null" }).output();
+  const transfers = [...text(out.stdout).matchAll(/([\s\S]*?)\n@@(\d{3}) (\d+)\n/g)].map((m) => ({
+    body: m[1],
+    status: m[2],
+    connects: Number(m[3]),
+  }));
+  return { code: out.code, transfers, log: text(out.stderr) };
+}
+
+const httpInbound = (settings: Record<string, unknown> = {}) => ({
+  tag: "http-in",
+  listen: "127.0.0.1",
+  port: 0,
+  protocol: "http",
+  settings,
+});
+
+Deno.test("http keep-alive: curl sends two URLs over one proxy connection", async () => {
+  await using origin = new TestOrigin("one");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const base = `http://127.0.0.1:${origin.port}`;
+  const r = await curlTransfers([
+    "-x",
+    `http://127.0.0.1:${inst.port()}`,
+    `${base}/a`,
+    `${base}/b`,
+  ]);
+  assertEquals(r.code, 0, r.log);
+  assertEquals(r.transfers, [
+    { body: "one /a", status: "200", connects: 1 },
+    { body: "one /b", status: "200", connects: 0 },
+  ]);
+  assertStringIncludes(r.log, "Re-using existing connection");
+});
+
+Deno.test("http keep-alive: POST bodies by Content-Length and chunked, 100 Continue relayed", async () => {
+  await using origin = new TestOrigin("post");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const data = patternBytes(300_000, 5);
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(file, data);
+    const proxy = ["-x", `http://127.0.0.1:${inst.port()}`];
+    const url = `http://127.0.0.1:${origin.port}/sum`;
+    const r = await curlTransfers(
+      [...proxy, "-H", "Expect: 100-continue", "--data-binary", `@${file}`, url],
+      [...proxy, "-H", "Transfer-Encoding: chunked", "--data-binary", `@${file}`, url],
+      [...proxy, url],
+    );
+    assertEquals(r.code, 0, r.log);
+    const want = `POST ${data.length} ${digest(data)}`;
+    assertEquals(r.transfers, [
+      { body: want, status: "200", connects: 1 },
+      { body: want, status: "200", connects: 0 },
+      { body: `GET 0 ${digest(new Uint8Array(0))}`, status: "200", connects: 0 },
+    ]);
+    // curl waited for 100 Continue before the first body; the origin's interim answer came through.
+    assertStringIncludes(r.log, "> Transfer-Encoding: chunked");
+    assertStringIncludes(r.log, "< HTTP/1.1 100 Continue");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("http keep-alive: a chunked response passes through and the connection stays", async () => {
+  await using origin = new TestOrigin("c");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  using c = await RawClient.connect(inst.port());
+  const url = `http://127.0.0.1:${origin.port}`;
+  for (const path of ["/chunked", "/chunked", "/after"]) {
+    await c.send(`GET ${url}${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const r = await c.response();
+    assertEquals(r.status, 200);
+    assertEquals(r.headers.get("connection"), "keep-alive");
+    if (path === "/chunked") {
+      assertEquals(r.headers.get("transfer-encoding"), "chunked");
+      assertEquals(r.body, "chunk one|chunk two|end");
+    } else assertEquals(r.body, "c /after");
+  }
+  // HEAD: a Content-Length but no body; the next (pipelined) request is still read right.
+  await c.send(`HEAD ${url}/h HTTP/1.1\r\n\r\nGET ${url}/g HTTP/1.1\r\n\r\n`);
+  const head = await c.response(true);
+  assertEquals([head.status, head.headers.get("content-length")], [200, "4"]);
+  assertEquals((await c.response()).body, "c /g");
+});
+
+Deno.test("http keep-alive: each request on one connection is routed on its own, one access line each", async () => {
+  await using a = new TestOrigin("A");
+  await using b = new TestOrigin("B");
+  await using echo = new EchoServer();
+  const access: string[] = [];
+  await using inst = await RunningInstance.start(
+    {
+      inbounds: [httpInbound()],
+      outbounds: [
+        { tag: "direct", protocol: "freedom" },
+        { tag: "to-b", protocol: "freedom" },
+        { tag: "block", protocol: "blackhole", settings: { response: { type: "http" } } },
+      ],
+      routing: {
+        rules: [
+          { type: "field", port: String(b.port), outboundTag: "to-b" },
+          { type: "field", domain: ["full:blocked.test"], outboundTag: "block" },
+        ],
+      },
+      stats: {},
+      policy: { system: { statsInboundUplink: true, statsInboundDownlink: true } },
+    },
+    new Logger("none", memorySink([]), memorySink(access)),
+  );
+  using c = await RawClient.connect(inst.port());
+  await c.send(`GET http://127.0.0.1:${a.port}/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  assertEquals((await c.response()).body, "A /1");
+  await c.send(`GET http://127.0.0.1:${b.port}/2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  assertEquals((await c.response()).body, "B /2");
+  await c.send(`GET http://blocked.test/3 HTTP/1.1\r\nHost: blocked.test\r\n\r\n`);
+  const blocked = await c.response();
+  assertEquals([blocked.status, blocked.headers.get("connection")], [403, "keep-alive"]);
+  await c.send(`GET http://127.0.0.1:${a.port}/4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  assertEquals((await c.response()).body, "A /4");
+  // CONNECT still works after plain requests on the same connection, and tunnels raw bytes.
+  await c.send(`CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\n\r\n`);
+  const before = c.received;
+  assertEquals((await c.response(true)).status, 200);
+  const established = c.received - before;
+  const tunnelled = patternBytes(5000, 3);
+  assertEquals(digest(await sendAndReceive(c.conn, tunnelled)), digest(tunnelled));
+  // Every other byte the client read came from an outbound, and the inbound counted each one
+  // (all counted by now: the tunnel's EOF came after its last count).
+  assertEquals(
+    inst.instance.stats!.get("inbound>>>http-in>>>traffic>>>downlink"),
+    c.received - established + tunnelled.length,
+  );
+  const lines = access.map((l) => l.replace(/^.*? accepted /, ""));
+  assertEquals(lines, [
+    `tcp:127.0.0.1:${a.port} [http-in -> direct]`,
+    `tcp:127.0.0.1:${b.port} [http-in -> to-b]`,
+    `tcp:blocked.test:80 [http-in -> block]`,
+    `tcp:127.0.0.1:${a.port} [http-in -> direct]`,
+    `tcp:127.0.0.1:${echo.port} [http-in -> direct]`,
+  ]);
+});
+
+Deno.test("http keep-alive: bad second requests get a 400 and a clean close", async () => {
+  await using origin = new TestOrigin("ok");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const good = `GET http://127.0.0.1:${origin.port}/ HTTP/1.1\r\n\r\n`;
+  const post = `POST http://127.0.0.1:${origin.port}/sum HTTP/1.1\r\n`;
+  const cases = {
+    "garbage head": "this is not http\r\n\r\n",
+    "space before colon": "GET http://h/ HTTP/1.1\r\nHost : h\r\n\r\n",
+    "head over 16 KiB": `GET http://h/ HTTP/1.1\r\nX: ${"a".repeat(17_000)}\r\n\r\n`,
+    "bad Content-Length": `${post}Content-Length: 5, 6\r\n\r\n`,
+    "unknown transfer-coding": `${post}Transfer-Encoding: gzip\r\n\r\n`,
+    "bad chunk size": `${post}Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n`,
+    "chunk without CRLF": `${post}Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n`,
+    "relative target": "GET /x HTTP/1.1\r\nHost: h\r\n\r\n",
+  };
+  for (const [what, bad] of Object.entries(cases)) {
+    using c = await RawClient.connect(inst.port());
+    await c.send(good);
+    assertEquals((await c.response()).body, "ok /", what);
+    await c.send(bad);
+    const r = await c.response();
+    assertEquals([r.status, r.headers.get("connection")], [400, "close"], what);
+    assert(await c.closed(), `${what}: closed after the 400`);
+  }
+  // A head cut off by the client's FIN gets its 400 too.
+  using cut = await RawClient.connect(inst.port());
+  await cut.send("GET http://h/ HTTP/1.1\r\nHo");
+  await cut.conn.closeWrite();
+  assertEquals((await cut.response()).status, 400);
+  assert(await cut.closed(), "closed after a truncated head");
+  // The proxy is still serving.
+  using after = await RawClient.connect(inst.port());
+  await after.send(good);
+  assertEquals((await after.response()).body, "ok /");
+});
+
+Deno.test("http keep-alive: close on Connection: close, on HTTP/1.0, and after a read-until-close body", async () => {
+  await using origin = new TestOrigin("k");
+  await using raw = new RawOrigin("HTTP/1.1 200 OK\r\nX-Raw: 1\r\n\r\nuntil the end");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const url = `http://127.0.0.1:${origin.port}/`;
+  const cases: [string, string | null][] = [
+    [`GET ${url} HTTP/1.1\r\nConnection: close\r\n\r\n`, "close"],
+    [`GET ${url} HTTP/1.0\r\n\r\n`, "close"],
+    [`GET ${url} HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n`, "keep-alive"],
+    [`GET ${url} HTTP/1.1\r\n\r\n`, "keep-alive"],
+  ];
+  for (const [req, want] of cases) {
+    using c = await RawClient.connect(inst.port());
+    await c.send(req);
+    const r = await c.response();
+    assertEquals([r.body, r.headers.get("connection")], ["k /", want], req);
+    if (want === "close") assert(await c.closed(), `closed after: ${req}`);
+    else {
+      await c.send(req);
+      assertEquals((await c.response()).body, "k /", `second request after: ${req}`);
+    }
+  }
+  using c = await RawClient.connect(inst.port());
+  await c.send(`GET http://127.0.0.1:${raw.port}/ HTTP/1.1\r\n\r\n`);
+  const r = await c.response();
+  assertEquals([r.body, r.headers.get("connection"), r.headers.get("x-raw")], [
+    "until the end",
+    "close",
+    "1",
+  ]);
+  assert(await c.closed());
+});
+
+Deno.test("http keep-alive: connIdle closes a connection waiting for its next request", async () => {
+  await using origin = new TestOrigin("idle");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound()],
+    outbounds: [{ protocol: "freedom" }],
+    policy: { levels: { "0": { connIdle: 1 } } },
+  });
+  using c = await RawClient.connect(inst.port());
+  await c.send(`GET http://127.0.0.1:${origin.port}/ HTTP/1.1\r\n\r\n`);
+  assertEquals((await c.response()).headers.get("connection"), "keep-alive");
+  const t0 = Date.now();
+  // Nothing more is sent: the proxy must close by itself (the default would be 300 s).
+  assert(await c.closed(), "closed while idle");
+  assert(Date.now() - t0 >= 900, "not before connIdle");
+});
+
+Deno.test("http keep-alive: Basic auth is checked on every request", async () => {
+  await using origin = new TestOrigin("auth");
+  await using inst = await RunningInstance.start({
+    inbounds: [httpInbound({ accounts: [{ user: "u", pass: "p" }] })],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  using c = await RawClient.connect(inst.port());
+  const url = `http://127.0.0.1:${origin.port}/`;
+  await c.send(`GET ${url} HTTP/1.1\r\nProxy-Authorization: Basic ${btoa("u:p")}\r\n\r\n`);
+  assertEquals((await c.response()).body, "auth /");
+  await c.send(`GET ${url} HTTP/1.1\r\n\r\n`);
+  const r = await c.response();
+  assertEquals([r.status, r.headers.get("proxy-authenticate")], [407, 'Basic realm="proxy"']);
+  assert(await c.closed());
 });
