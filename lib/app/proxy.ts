@@ -6,6 +6,52 @@ import type { ByteStream } from "../core/stream.ts";
 import { relay } from "../transport/relay.ts";
 import type { InstanceContext } from "./context.ts";
 
+/** A dialed target and the tag of the outbound that dialed it. */
+export interface RoutedTarget {
+  /** The stream to the destination. */
+  readonly stream: ByteStream;
+  /** The outbound's tag, for counters. */
+  readonly outboundTag: string;
+}
+
+/** Routes `destination`, logs the access line and dials; null (logged at info) if either fails. */
+export async function dialRouted(
+  ctx: InstanceContext,
+  session: Session,
+  destination: Destination,
+): Promise<RoutedTarget | null> {
+  const from = `tcp:${session.source.address}:${session.source.port}`;
+  const email = session.user?.email ? ` email: ${session.user.email}` : "";
+  try {
+    const outbound = await ctx.dispatcher.route(session, destination);
+    ctx.logger.access(
+      `from ${from} accepted ${
+        formatDestination(destination)
+      } [${session.inboundTag} -> ${outbound.tag}]${email}`,
+    );
+    return { stream: await outbound.dial(session, destination), outboundTag: outbound.tag };
+  } catch (e) {
+    ctx.logger.info(
+      `[${session.id}] ${formatDestination(destination)}: dial failed: ${(e as Error).message}`,
+    );
+    return null;
+  }
+}
+
+/** Byte counters of one session through one outbound (undefined without a `stats` section). */
+export function trafficCounters(
+  ctx: InstanceContext,
+  session: Session,
+  outboundTag: string,
+): { onUplink?: (n: number) => void; onDownlink?: (n: number) => void } {
+  const stats = ctx.stats;
+  if (!stats) return {};
+  return {
+    onUplink: (n) => stats.count(session, outboundTag, n, 0),
+    onDownlink: (n) => stats.count(session, outboundTag, 0, n),
+  };
+}
+
 /** Routes `client`'s stream to `destination` and relays until both ends finish; never rejects. */
 export async function proxyTcp(
   ctx: InstanceContext,
@@ -14,35 +60,18 @@ export async function proxyTcp(
   client: ByteStream,
   onDialFailed?: () => Promise<void>,
 ): Promise<void> {
-  const from = `tcp:${session.source.address}:${session.source.port}`;
-  const email = session.user?.email ? ` email: ${session.user.email}` : "";
-  let target: ByteStream;
-  let outTag: string;
-  try {
-    const outbound = await ctx.dispatcher.route(session, destination);
-    outTag = outbound.tag;
-    ctx.logger.access(
-      `from ${from} accepted ${
-        formatDestination(destination)
-      } [${session.inboundTag} -> ${outTag}]${email}`,
-    );
-    target = await outbound.dial(session, destination);
-  } catch (e) {
-    ctx.logger.info(
-      `[${session.id}] ${formatDestination(destination)}: dial failed: ${(e as Error).message}`,
-    );
+  const target = await dialRouted(ctx, session, destination);
+  if (!target) {
     await onDialFailed?.().catch(() => {});
     client.close();
     return;
   }
   const level = ctx.policy.level(session.user?.level ?? 0);
-  const stats = ctx.stats;
-  const result = await relay(client, target, {
+  const result = await relay(client, target.stream, {
     idleMs: level.connIdleMs,
     uplinkOnlyMs: level.uplinkOnlyMs,
     downlinkOnlyMs: level.downlinkOnlyMs,
-    onUplink: stats ? (n) => stats.count(session, outTag, n, 0) : undefined,
-    onDownlink: stats ? (n) => stats.count(session, outTag, 0, n) : undefined,
+    ...trafficCounters(ctx, session, target.outboundTag),
   });
   if (result.outcome !== "done") {
     const why = result.outcome === "timeout" ? "idle timeout" : (result.error as Error)?.message;

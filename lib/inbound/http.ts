@@ -1,20 +1,27 @@
-/** The HTTP proxy inbound: CONNECT tunnels and plain absolute-URI requests, Basic auth. */
+/** The HTTP proxy inbound: CONNECT tunnels and keep-alive absolute-URI requests, Basic auth. */
 import type { InboundConfig } from "../config/mod.ts";
+import { formatDestination } from "../core/destination.ts";
+import { ProtocolError } from "../core/errors.ts";
 import { nextSessionId, type SessionUser } from "../core/session.ts";
-import { concatBytes, utf8 } from "../core/bytes.ts";
+import { utf8 } from "../core/bytes.ts";
 import type { InstanceContext } from "../app/context.ts";
-import { proxyTcp } from "../app/proxy.ts";
+import { dialRouted, proxyTcp, trafficCounters } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
-import { PrefixReader, writeAll } from "./prefix_reader.ts";
 import { withDeadline } from "./handshake_deadline.ts";
+import { StreamReader } from "./stream_reader.ts";
+import { exchange } from "./http_exchange.ts";
+import { type BodyFraming, requestFraming } from "./http_message.ts";
+import { proxyResponse } from "./http_response.ts";
 import {
+  clientKeepAlive,
   header,
   type HttpRequestHead,
   originRequestHead,
   parseRequestHead,
+  REQUEST_HEAD_LIMIT,
   requestDestination,
 } from "./http_protocol.ts";
 
@@ -22,10 +29,13 @@ type HttpConfig = Extract<InboundConfig, { protocol: "http" }>;
 
 const RESPONSES = {
   established: utf8("HTTP/1.1 200 Connection established\r\n\r\n"),
-  badRequest: utf8("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
-  authRequired: utf8(
-    'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+  badRequest: proxyResponse(400, "Bad Request"),
+  authRequired: proxyResponse(
+    407,
+    "Proxy Authentication Required",
+    'Proxy-Authenticate: Basic realm="proxy"\r\n',
   ),
+  unavailable: proxyResponse(503, "Service Unavailable"),
 };
 
 /** An HTTP proxy server. */
@@ -59,46 +69,95 @@ export class HttpInbound extends TcpInbound {
       : null;
   }
 
-  /** Reads the request head, then tunnels (CONNECT) or forwards it. */
+  /** Reads request heads one after another (handshake deadline, then connIdle) and serves each. */
   protected async serve(conn: Deno.Conn): Promise<void> {
     const r = conn.remoteAddr as Deno.NetAddr;
-    const reader = new PrefixReader(conn);
-    let head: HttpRequestHead;
-    try {
-      head = await withDeadline(
-        conn,
-        this.#ctx.policy.level(0).handshakeMs,
-        () => reader.next(parseRequestHead),
-      );
-    } catch (e) {
-      this.#ctx.logger.info(`http ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`);
-      await writeAll(conn, RESPONSES.badRequest).catch(() => {});
-      return;
+    const source = { address: r.hostname, port: r.port };
+    const policy = this.#ctx.policy;
+    const client = new TcpStream(conn, policy.level(this.#config.settings.userLevel).bufferSize);
+    const reader = new StreamReader(client);
+    let waitMs = policy.level(0).handshakeMs, first = true;
+    for (;;) {
+      let head: HttpRequestHead | null;
+      try {
+        head = await withDeadline(
+          conn,
+          waitMs,
+          () => reader.next(parseRequestHead, REQUEST_HEAD_LIMIT),
+        );
+      } catch (e) {
+        const line = `http ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`;
+        if (e instanceof ProtocolError) {
+          this.#ctx.logger.info(line);
+          await client.write(RESPONSES.badRequest).catch(() => {});
+        } else if (first) this.#ctx.logger.info(line);
+        else this.#ctx.logger.debug(line); // connIdle ran out between requests, or a reset.
+        return;
+      }
+      if (head === null) return; // The client closed between requests.
+      const level = await this.#request(head, client, reader, source);
+      if (level === null) return;
+      first = false;
+      waitMs = policy.level(level).connIdleMs;
     }
+  }
+
+  // Serves one request; the user's policy level if the connection may carry another, else null.
+  async #request(
+    head: HttpRequestHead,
+    client: TcpStream,
+    reader: StreamReader,
+    source: { address: string; port: number },
+  ): Promise<number | null> {
+    const settings = this.#config.settings;
+    const refuse = async (response: Uint8Array) => {
+      await client.write(response).catch(() => {});
+      return null;
+    };
     const user = this.#authenticate(head);
-    if (user === null) {
-      await writeAll(conn, RESPONSES.authRequired).catch(() => {});
-      return;
-    }
-    const dest = requestDestination(head, this.#config.settings.allowTransparent);
-    if (!dest) {
-      await writeAll(conn, RESPONSES.badRequest).catch(() => {});
-      return;
-    }
-    const level = user?.level ?? this.#config.settings.userLevel;
+    if (user === null) return await refuse(RESPONSES.authRequired);
+    const dest = requestDestination(head, settings.allowTransparent);
+    if (!dest) return await refuse(RESPONSES.badRequest);
+    const level = user?.level ?? settings.userLevel;
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,
-      source: { address: r.hostname, port: r.port },
+      source,
       user: user ?? { email: "", level },
     };
-    const tcp = new TcpStream(conn, this.#ctx.policy.level(level).bufferSize);
     if (head.method === "CONNECT") {
-      await writeAll(conn, RESPONSES.established);
-      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.rest(), tcp));
-      return;
+      try {
+        await client.write(RESPONSES.established);
+      } catch {
+        return null; // The client is gone.
+      }
+      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.take(), client));
+      return null;
     }
-    const first = concatBytes(originRequestHead(head), reader.rest());
-    await proxyTcp(this.#ctx, session, dest, new PrefixedStream(first, tcp));
+    let framing: BodyFraming;
+    try {
+      framing = requestFraming(head.headers);
+    } catch (e) {
+      this.#ctx.logger.info(`[${session.id}] http ${this.tag}: ${(e as Error).message}`);
+      return await refuse(RESPONSES.badRequest);
+    }
+    const target = await dialRouted(this.#ctx, session, dest);
+    if (!target) return await refuse(RESPONSES.unavailable);
+    const result = await exchange({
+      method: head.method,
+      head: originRequestHead(head),
+      framing,
+      keepAlive: clientKeepAlive(head),
+      clientIn: reader,
+      clientOut: client,
+      target: target.stream,
+      idleMs: this.#ctx.policy.level(level).connIdleMs,
+      ...trafficCounters(this.#ctx, session, target.outboundTag),
+    });
+    if (result.error !== undefined) {
+      const why = (result.error as Error)?.message ?? String(result.error);
+      this.#ctx.logger.info(`[${session.id}] ${formatDestination(dest)}: ${why}`);
+    }
+    return result.keepAlive ? level : null;
   }
 }

@@ -1,7 +1,14 @@
-/** HTTP proxy requests: parsing a request head and rewriting it for the origin server. */
+/** HTTP proxy requests: parsing a request head, its destination, and rewriting it for the origin. */
 import type { Destination } from "../core/destination.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { PrefixParser } from "./prefix_reader.ts";
+import {
+  connectionTokens,
+  endToEndHeaders,
+  headerValue,
+  serializeHead,
+  splitHead,
+} from "./http_head.ts";
 
 /** A parsed request head. */
 export interface HttpRequestHead {
@@ -15,34 +22,28 @@ export interface HttpRequestHead {
   readonly headers: readonly [string, string][];
 }
 
-const dec = new TextDecoder();
+/** Longest request head accepted. */
+export const REQUEST_HEAD_LIMIT = 16 * 1024;
 
-/** Parses a request head up to the blank line (at most 16 KiB, enforced by the reader). */
+/** Parses a request head up to the blank line; ProtocolError "bad-request" if malformed. */
 export const parseRequestHead: PrefixParser<HttpRequestHead> = (b) => {
-  let end = -1;
-  for (let i = 3; i < b.length; i++) {
-    if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) {
-      end = i + 1;
-      break;
-    }
-  }
-  if (end < 0) return null;
-  const lines = dec.decode(b.subarray(0, end - 4)).split("\r\n");
-  const m = /^([A-Z]+) (\S+) (HTTP\/1\.[01])$/.exec(lines[0]);
+  const h = splitHead(b, "bad-request");
+  if (!h) return null;
+  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([!-~]+) (HTTP\/1\.[01])$/.exec(h.start);
   if (!m) throw new ProtocolError("bad-request", "not an HTTP/1.x request line");
-  const headers: [string, string][] = [];
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(":");
-    if (i <= 0) throw new ProtocolError("bad-request", "malformed header line");
-    headers.push([l.slice(0, i), l.slice(i + 1).trim()]);
-  }
-  return { value: { method: m[1], target: m[2], version: m[3], headers }, used: end };
+  return { value: { method: m[1], target: m[2], version: m[3], headers: h.headers }, used: h.used };
 };
 
 /** The value of header `name` (case-insensitive), or undefined. */
 export function header(h: HttpRequestHead, name: string): string | undefined {
-  const n = name.toLowerCase();
-  return h.headers.find(([k]) => k.toLowerCase() === n)?.[1];
+  return headerValue(h.headers, name);
+}
+
+/** Whether the client lets its connection persist: HTTP/1.1 unless "close", HTTP/1.0 if "keep-alive". */
+export function clientKeepAlive(h: HttpRequestHead): boolean {
+  const t = connectionTokens(h.headers);
+  if (t.has("close")) return false;
+  return h.version === "HTTP/1.1" || t.has("keep-alive");
 }
 
 function splitHostPort(s: string, defaultPort: number): { address: string; port: number } | null {
@@ -51,6 +52,12 @@ function splitHostPort(s: string, defaultPort: number): { address: string; port:
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (port < 1 || port > 65535) return null;
   return { address: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+// The authority of an absolute http:// target without user info, or null for other forms.
+function absoluteAuthority(target: string): string | null {
+  if (!/^http:\/\//i.test(target)) return null;
+  return target.slice(7).split(/[/?#]/)[0].split("@").pop()!;
 }
 
 /** Where a request goes: CONNECT authority, absolute URI, or (transparent) the Host header. */
@@ -62,9 +69,9 @@ export function requestDestination(
     const hp = splitHostPort(h.target, 443);
     return hp && { network: "tcp", ...hp };
   }
-  if (/^http:\/\//i.test(h.target)) {
-    const authority = h.target.slice(7).split(/[/?#]/)[0];
-    const hp = splitHostPort(authority.split("@").pop()!, 80);
+  const authority = absoluteAuthority(h.target);
+  if (authority !== null) {
+    const hp = splitHostPort(authority, 80);
     return hp && { network: "tcp", ...hp };
   }
   if (allowTransparent && h.target.startsWith("/")) {
@@ -75,18 +82,23 @@ export function requestDestination(
   return null;
 }
 
-const HOP_BY_HOP = new Set(["proxy-connection", "proxy-authorization", "keep-alive", "connection"]);
-
-/** The head to send to the origin: origin-form target, proxy headers dropped, one request per connection. */
+/**
+ * The head for the origin: origin-form target, Host from an absolute URI, hop-by-hop fields
+ * dropped, Content-Length dropped beside Transfer-Encoding, and `Connection: close`.
+ */
 export function originRequestHead(h: HttpRequestHead): Uint8Array {
   let target = h.target;
-  if (/^http:\/\//i.test(target)) {
+  const authority = absoluteAuthority(target);
+  let headers = endToEndHeaders(h.headers);
+  if (authority !== null) {
     const rest = target.slice(7);
     const i = rest.search(/[/?#]/);
     target = i < 0 ? "/" : rest.slice(i).startsWith("/") ? rest.slice(i) : "/" + rest.slice(i);
+    headers = [["Host", authority], ...headers.filter(([k]) => k.toLowerCase() !== "host")];
   }
-  const lines = [`${h.method} ${target} ${h.version}`];
-  for (const [k, v] of h.headers) if (!HOP_BY_HOP.has(k.toLowerCase())) lines.push(`${k}: ${v}`);
-  lines.push("Connection: close");
-  return new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+  if (headerValue(headers, "transfer-encoding") !== undefined) {
+    headers = headers.filter(([k]) => k.toLowerCase() !== "content-length");
+  }
+  headers.push(["Connection", "close"]);
+  return serializeHead(`${h.method} ${target} ${h.version}`, headers);
 }
