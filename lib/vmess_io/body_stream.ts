@@ -7,27 +7,6 @@ import type { ByteStream } from "../core/stream.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { BodyReader, BodyWriter } from "../vmess/mod.ts";
 
-/** Every plaintext `reader` can decode now, as one array (a single one as it is), or null. */
-function drainChunks(reader: BodyReader): Uint8Array | null {
-  const first = reader.next();
-  if (first === null) return null;
-  let next = reader.next();
-  if (next === null) return first;
-  const parts = [first];
-  let total = first.length;
-  for (; next !== null; next = reader.next()) {
-    parts.push(next);
-    total += next.length;
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Consumes the bytes before the body; returns the body bytes that followed it, or null for more. */
 export type Prelude = (bytes: Uint8Array) => Uint8Array | null;
 
@@ -64,6 +43,13 @@ export class VmessBodyStream implements ByteStream {
   #writeClosed = false;
   #tail: Promise<void> = Promise.resolve();
   #inFlight: Promise<void> = Promise.resolve();
+  // Two wire buffers used in turn: one may be on the socket while the next write seals into the
+  // other. Only a write() that is the sole one running uses them (UDP callers do not await).
+  readonly #wireBuffers: (Uint8Array | null)[] = [null, null];
+  #turn = 0;
+  #writesRunning = 0;
+  // Where the chunks of one read are merged; what read() returns is only valid until the next.
+  #merge: Uint8Array = new Uint8Array(0);
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Assembles the stream; nothing is sent or read until used. */
@@ -111,7 +97,7 @@ export class VmessBodyStream implements ByteStream {
     for (;;) {
       if (!this.#prelude) {
         const reader = this.#body();
-        const plaintext = reader.packet ? reader.next() : drainChunks(reader);
+        const plaintext = reader.packet ? reader.next() : this.#drain(reader);
         if (plaintext !== null) return plaintext;
         if (reader.finished) return null;
         // What is still queued may be a view of the transport's buffer, which the read reuses.
@@ -131,13 +117,53 @@ export class VmessBodyStream implements ByteStream {
     }
   }
 
+  // Every plaintext `reader` can decode now: a single one as it is, several merged into one
+  // array that is reused (it grows to the largest merge, about one read of a bulk flow).
+  #drain(reader: BodyReader): Uint8Array | null {
+    const first = reader.next();
+    if (first === null) return null;
+    let next = reader.next();
+    if (next === null) return first;
+    const parts = [first];
+    let total = first.length;
+    for (; next !== null; next = reader.next()) {
+      parts.push(next);
+      total += next.length;
+    }
+    if (total > this.#merge.length) this.#merge = new Uint8Array(total);
+    const out = this.#merge.subarray(0, total);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+
   /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
   async write(data: Uint8Array): Promise<void> {
     // The seal has used `data` up, so the caller may read into its buffer again while these
     // bytes are sent: one write stays in flight, and the wait is for the one before it.
     const previous = this.#inFlight;
-    this.#inFlight = this.#send(this.#writer.write(data));
-    await previous;
+    this.#inFlight = this.#send(this.#writer.write(data, this.#wireBuffer(data.length)));
+    this.#writesRunning++;
+    try {
+      await previous;
+    } finally {
+      this.#writesRunning--;
+    }
+  }
+
+  // The next wire buffer in turn, large enough for `n` plaintext bytes; none if another write()
+  // is still running (its buffer could still be on the socket) or the body needs none.
+  #wireBuffer(n: number): Uint8Array | undefined {
+    const need = this.#writer.capacity(n);
+    if (need === 0 || this.#writesRunning > 0) return undefined;
+    const turn = this.#turn;
+    this.#turn ^= 1;
+    let buf = this.#wireBuffers[turn];
+    if (!buf || buf.length < need) buf = this.#wireBuffers[turn] = new Uint8Array(need);
+    return buf;
   }
 
   // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
