@@ -527,3 +527,23 @@ Deno.test("misuse: A without request keys, CFB stream for a non-legacy body, wri
   assertThrows(() => w.write(HELLO), Error, "after end");
   assertThrows(() => w.end(), Error, "twice");
 });
+
+Deno.test("BodyWriter.write(into): lays the wire out in the caller's buffer when it fits", () => {
+  for (const security of ["aes-128-gcm", "chacha20-poly1305", "none"] as const) {
+    const w = new BodyWriter(params(security, S | M | P));
+    const r = new BodyReader(params(security, S | M | P));
+    const into = new Uint8Array(w.capacity(40000));
+    const first = randomBytes(40000), second = randomBytes(40000);
+    const a = w.write(first, into);
+    assert(a.buffer === into.buffer, `${security}: a view of the buffer given`);
+    r.push(a.slice());
+    const small = w.write(second, new Uint8Array(10));
+    assert(small.buffer.byteLength >= small.length && small.length > 10, "too small: a new array");
+    r.push(small);
+    const got: Uint8Array[] = [];
+    for (let x = r.next(); x !== null; x = r.next()) got.push(x);
+    assertEquals(toHex(concatBytes(...got)), toHex(concatBytes(first, second)), security);
+  }
+  assertEquals(new BodyWriter(params("aes-128-cfb", S)).capacity(100), 0);
+  assertEquals(new BodyWriter(params("none", 0)).capacity(100), 0);
+});
