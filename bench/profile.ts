@@ -1,14 +1,16 @@
 /**
  * `deno task profile [-- --security chacha20-poly1305] [--seconds 5] [--download] [--top 15]
- * [--pair denoray-denoray] [--no-prof]`: one iperf3 run through a tunnel, with each denoray
- * process under `--cpu-prof` (unless --no-prof). Prints the throughput, each process's CPU time
- * per MB moved (user + system, which other load on the machine barely changes, unlike Mbit/s),
- * and each denoray process's hottest functions by self time. Profiles stay in the printed dir.
+ * [--pair denoray-denoray] [--no-prof] [--workload throughput|rate]`: one iperf3 run (or a
+ * connection-rate run: open, 1 KiB round trip, close, 32 in parallel) through a tunnel, with each
+ * denoray process under `--cpu-prof` (unless --no-prof). Prints the figure, each process's CPU
+ * time per MB moved or per connection (user + system, which other load on the machine barely
+ * changes, unlike Mbit/s), and each denoray process's hottest functions by self time. Profiles
+ * stay in the printed directory.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
-import { throughput } from "./lib/measure.ts";
+import { connectionRate, throughput } from "./lib/measure.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
 import { hotSpots } from "./lib/cpu_profile.ts";
 
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     top: { type: "string", default: "15" },
     pair: { type: "string", default: "denoray-denoray" },
     "no-prof": { type: "boolean", default: false },
+    workload: { type: "string", default: "throughput" },
   },
 });
 const security = values.security!;
@@ -37,7 +40,9 @@ async function cpuMs(pid: number): Promise<number> {
 }
 
 const iperfPort = freePort(), sp = freePort(), entry = freePort(), probe = freePort();
-let mbps: number;
+const rateRun = values.workload === "rate";
+let figure = "";
+let units = 0; // MB moved, or connections made
 const cpu: Record<string, number> = {};
 {
   await using _iperf = await iperfServer(iperfPort);
@@ -50,18 +55,27 @@ const cpu: Record<string, number> = {};
     flags("client"),
   );
   const before = [await cpuMs(client.pid), await cpuMs(server.pid)];
-  mbps = await throughput(entry, seconds, values.download!);
+  if (rateRun) {
+    const r = await connectionRate(probe, seconds, 32);
+    figure = `${r.perSecond.toFixed(0)} conn/s (${r.failed} failed)`;
+    units = r.perSecond * seconds;
+  } else {
+    const mbps = await throughput(entry, seconds, values.download!);
+    figure = `${mbps.toFixed(0)} Mbit/s`;
+    units = (mbps * seconds) / 8;
+  }
   cpu.client = (await cpuMs(client.pid)) - before[0];
   cpu.server = (await cpuMs(server.pid)) - before[1];
   await client.stop();
   await server.stop();
 }
-const mb = (mbps * seconds) / 8;
+const what = rateRun ? "connection rate" : values.download ? "download" : "upload";
+const per = rateRun ? "connection" : "MB moved";
 console.log(
-  `${clientImpl} → ${serverImpl}, ${security}, ${values.download ? "download" : "upload"}: ${
-    mbps.toFixed(0)
-  } Mbit/s over ${seconds} s; CPU per MB moved: client ${(cpu.client / mb).toFixed(2)} ms, ` +
-    `server ${(cpu.server / mb).toFixed(2)} ms${values["no-prof"] ? "" : "; profiles in " + dir}`,
+  `${clientImpl} → ${serverImpl}, ${security}, ${what}: ${figure} over ${seconds} s; CPU per ` +
+    `${per}: client ${(cpu.client / units).toFixed(2)} ms, server ${
+      (cpu.server / units).toFixed(2)
+    } ms${values["no-prof"] ? "" : "; profiles in " + dir}`,
 );
 for (const role of values["no-prof"] ? [] : ["client", "server"]) {
   let files: Deno.DirEntry[] = [];
