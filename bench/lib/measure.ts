@@ -5,11 +5,16 @@ import { rssKiB } from "./procs.ts";
 export async function throughput(port: number, seconds: number, reverse: boolean): Promise<number> {
   const args = ["-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"];
   if (reverse) args.push("-R");
-  const out = await new Deno.Command("iperf3", { args, stdin: "null", stderr: "null" }).output();
-  const json = JSON.parse(new TextDecoder().decode(out.stdout));
-  const bps = json?.end?.sum_received?.bits_per_second;
-  if (typeof bps !== "number") throw new Error(`iperf3 failed: ${json?.error ?? "no result"}`);
-  return bps / 1e6;
+  for (let attempt = 1;; attempt++) {
+    const out = await new Deno.Command("iperf3", { args, stdin: "null", stderr: "null" }).output();
+    const json = JSON.parse(new TextDecoder().decode(out.stdout));
+    const bps = json?.end?.sum_received?.bits_per_second;
+    if (typeof bps === "number") return bps / 1e6;
+    const error = String(json?.error ?? "no result");
+    // iperf3's server takes a moment to notice the previous test's tunnelled sockets closing.
+    if (!/busy/.test(error) || attempt === 20) throw new Error(`iperf3 failed: ${error}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function roundTrip(conn: Deno.Conn, msg: Uint8Array, buf: Uint8Array): Promise<void> {
