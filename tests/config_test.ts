@@ -2,6 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import {
   ConfigError,
   formatIssue,
+  inboundPolicy,
   loadConfigFiles,
   mergeConfigs,
   resolvePolicy,
@@ -191,6 +192,30 @@ Deno.test("policy defaults are V2Ray 4.34's, with level 1 at 600 s only without 
   assertEquals(some.level(0).connIdleMs, 5_000);
   assertEquals(some.level(0).handshakeMs, 60_000);
   assertEquals(some.level(1).connIdleMs, 300_000);
+});
+
+Deno.test("an inbound's settings.timeout is connIdle only at userLevel 0, as in V2Ray 4.34", () => {
+  const p = resolvePolicy({
+    levels: { "0": { connIdle: 7, statsUserUplink: false, statsUserDownlink: false } },
+    system: {
+      statsInboundUplink: false,
+      statsInboundDownlink: false,
+      statsOutboundUplink: false,
+      statsOutboundDownlink: false,
+    },
+  });
+  assertEquals(inboundPolicy(p, 0, 5).connIdleMs, 5_000);
+  assertEquals(inboundPolicy(p, 0, 0).connIdleMs, 7_000);
+  assertEquals(inboundPolicy(p, 0, undefined).connIdleMs, 7_000);
+  assertEquals(inboundPolicy(p, 1, 5).connIdleMs, 300_000);
+  // An http inbound without timeout keeps the level's connIdle (V2Ray's default is 0, not 300).
+  const { config } = validateConfig({
+    inbounds: [{ port: 1, protocol: "http" }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const ib = config?.inbounds[0];
+  assert(ib?.protocol === "http");
+  assertEquals(ib.settings.timeout, undefined);
 });
 
 Deno.test("proxySettings chaining is refused by name rather than ignored", () => {

@@ -5,6 +5,7 @@ import { concatBytes, utf8 } from "../core/bytes.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
+import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
@@ -32,12 +33,15 @@ const RESPONSES = {
 export class HttpInbound extends TcpInbound {
   readonly #config: HttpConfig;
   readonly #ctx: InstanceContext;
+  readonly #policy: LevelPolicy;
 
   /** An HTTP inbound for `config`. */
   constructor(config: HttpConfig, ctx: InstanceContext) {
     super("http", config.tag, config.listen, config.port, ctx.logger);
     this.#config = config;
     this.#ctx = ctx;
+    // As V2Ray: every session, authenticated or not, has the inbound's userLevel.
+    this.#policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
   }
 
   // Basic auth against `accounts`; no accounts means open. Returns the user, or null if refused.
@@ -67,7 +71,7 @@ export class HttpInbound extends TcpInbound {
     try {
       head = await withDeadline(
         conn,
-        this.#ctx.policy.level(0).handshakeMs,
+        this.#policy.handshakeMs,
         () => reader.next(parseRequestHead),
       );
     } catch (e) {
@@ -85,20 +89,20 @@ export class HttpInbound extends TcpInbound {
       await writeAll(conn, RESPONSES.badRequest).catch(() => {});
       return;
     }
-    const level = user?.level ?? this.#config.settings.userLevel;
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,
       source: { address: r.hostname, port: r.port },
-      user: user ?? { email: "", level },
+      user: user ?? { email: "", level: this.#config.settings.userLevel },
     };
-    const tcp = new TcpStream(conn, this.#ctx.policy.level(level).bufferSize);
+    const policy = this.#policy;
+    const tcp = new TcpStream(conn, policy.bufferSize);
     if (head.method === "CONNECT") {
       await writeAll(conn, RESPONSES.established);
-      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.rest(), tcp));
+      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.rest(), tcp), { policy });
       return;
     }
     const first = concatBytes(originRequestHead(head), reader.rest());
-    await proxyTcp(this.#ctx, session, dest, new PrefixedStream(first, tcp));
+    await proxyTcp(this.#ctx, session, dest, new PrefixedStream(first, tcp), { policy });
   }
 }
