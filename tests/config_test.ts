@@ -37,6 +37,11 @@ const cases: [string, string[]][] = [
     'inbounds[0].protocol: "sox" is not a known protocol',
     'outbounds[0].protocol: "shadowsocks" is not supported as an outbound',
   ]],
+  ["dokodemo_no_target.json", [
+    "inbounds[0].settings.address: is required",
+    "inbounds[0].settings.port: is required",
+  ]],
+  ["missing_port.json", ["inbounds[0].port: is required"]],
   ["unsupported_transport.json", ['outbounds[0].streamSettings.network: "kcp" is not supported']],
   ["unsupported_geoip.json", [
     'routing.rules[0].ip[0]: "geoip:private": geoip: is not supported yet',

@@ -30,7 +30,9 @@ function message(issue: z.core.$ZodIssue): string {
         issue.values.map((v) => JSON.stringify(v)).join(", ")
       }`;
     case "invalid_union":
-      return `${JSON.stringify(issue.input)} is not a valid value`;
+      return issue.input === undefined
+        ? "is required"
+        : `${JSON.stringify(issue.input)} is not a valid value`;
     case "invalid_format":
     case "custom":
     default:

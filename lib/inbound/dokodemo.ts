@@ -2,7 +2,6 @@
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
 import { nextSessionId } from "../core/session.ts";
-import { DenorayError } from "../core/errors.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
@@ -24,17 +23,11 @@ export class DokodemoInbound implements Inbound {
   readonly #policy: LevelPolicy;
   #udp: DokodemoUdp[] = [];
 
-  /** Validates what the config asks for that we cannot do yet. */
+  /** A dokodemo-door inbound for `config` (the loader requires its address and port). */
   constructor(config: DokodemoConfig, ctx: InstanceContext) {
     this.#config = config;
     this.tag = config.tag ?? "";
     const s = config.settings;
-    if (s.address === undefined || s.port === undefined) {
-      throw new DenorayError(
-        "config",
-        `dokodemo-door ${this.tag}: settings.address and settings.port are required`,
-      );
-    }
     const dest = { network: "tcp" as const, address: s.address, port: s.port };
     this.#udpDest = s.network === "tcp" ? null : { ...dest, network: "udp" };
     this.#tcp = s.network !== "udp";
