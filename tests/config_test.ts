@@ -223,6 +223,39 @@ Deno.test("an inbound's settings.timeout is connIdle only at userLevel 0, as in 
   assertEquals(ib.settings.timeout, undefined);
 });
 
+Deno.test("a refused true keeps the schema's own message instead of 'true is not one of false'", () => {
+  const r = validateConfig({
+    inbounds: [{
+      port: 1,
+      protocol: "dokodemo-door",
+      settings: { address: "a.b", port: 2, followRedirect: true },
+      streamSettings: { tcpSettings: { acceptProxyProtocol: true } },
+    }],
+    outbounds: [{ protocol: "freedom", mux: { enabled: true } }],
+  });
+  assertEquals(r.config, undefined);
+  const lines = r.issues.map(formatIssue).join("\n");
+  for (
+    const want of [
+      "inbounds[0].streamSettings.tcpSettings.acceptProxyProtocol: true (PROXY protocol) is not supported",
+      "outbounds[0].mux.enabled: true (Mux.Cool) is not supported yet",
+    ]
+  ) assertStringIncludes(lines, want);
+  // Settings are checked once the shape is right: followRedirect on its own.
+  const s = validateConfig({
+    inbounds: [{
+      port: 1,
+      protocol: "dokodemo-door",
+      settings: { address: "a.b", port: 2, followRedirect: true },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  assertStringIncludes(
+    s.issues.map(formatIssue).join("\n"),
+    "inbounds[0].settings.followRedirect: true (transparent proxy) is not supported",
+  );
+});
+
 Deno.test("proxySettings chaining is refused by name rather than ignored", () => {
   const r = validateConfig({
     outbounds: [{ tag: "a", protocol: "freedom", proxySettings: { tag: "b" } }, {
