@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
+import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -200,7 +201,10 @@ export function validateConfig(raw: unknown): ValidationResult {
     const protocol = ob.protocol as OutboundProtocol;
     const s = parseSection(OUTBOUND_PROTOCOLS[protocol], ob.settings ?? {}, [...path, "settings"]);
     issues.push(...s.issues);
-    if (s.value) outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+    if (s.value) {
+      outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+      issues.push(...outboundInertWarnings(ob, path));
+    }
   });
 
   const inTags = checkTags(root.inbounds, "inbounds", issues);
@@ -236,6 +240,7 @@ export function validateConfig(raw: unknown): ValidationResult {
     }
   });
   const routing = root.routing ?? { domainStrategy: "AsIs" as const, rules: [] };
+  issues.push(...routingInertWarnings(root.routing));
   checkRouting(routing, inTags, outTags, issues);
 
   if (issues.some((i) => i.severity === "error")) return { issues };
