@@ -41,6 +41,14 @@ const cases: [string, string[]][] = [
     "inbounds[0].settings.address: is required",
     "inbounds[0].settings.port: is required",
   ]],
+  ["bad_rules.json", [
+    'routing.rules[0].ip[1]: "bogus" is not an IP address or a CIDR block',
+    'routing.rules[0].ip[2]: "1.2.3.4/33": the prefix length must be a number from 0 to 32',
+    'routing.rules[0].ip[3]: "::1/129": the prefix length must be a number from 0 to 128',
+    'routing.rules[1].source[0]: "1.2.3.4/x": the prefix length must be a number from 0 to 32',
+    "routing.rules[2]: this rule has no effective fields",
+    "routing.rules[3]: this rule has no effective fields",
+  ]],
   ["missing_port.json", ["inbounds[0].port: is required"]],
   ["unsupported_transport.json", ['outbounds[0].streamSettings.network: "kcp" is not supported']],
   ["unsupported_geoip.json", [

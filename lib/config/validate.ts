@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
+import { ipBytes, parseCidr } from "../routing/cidr.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
   INBOUND_PROTOCOLS,
@@ -114,6 +115,20 @@ function checkTags(
 
 const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
 
+// V2Ray 4.34 refuses a rule whose conditions are all absent or empty lists.
+function hasCondition(r: schema.RuleConfig): boolean {
+  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag].some((l) => l?.length) ||
+    r.port !== undefined || r.sourcePort !== undefined || r.network !== undefined;
+}
+
+function cidrProblem(v: string): string {
+  const slash = v.indexOf("/");
+  const addr = ipBytes(slash < 0 ? v : v.slice(0, slash));
+  return addr
+    ? `${JSON.stringify(v)}: the prefix length must be a number from 0 to ${addr.length * 8}`
+    : `${JSON.stringify(v)} is not an IP address or a CIDR block`;
+}
+
 function checkRouting(
   routing: schema.RoutingConfig,
   inTags: Set<string>,
@@ -133,6 +148,15 @@ function checkRouting(
         out.push(configWarning([...p, "inboundTag"], `no inbound has tag ${JSON.stringify(t)}`));
       }
     }
+    if (!hasCondition(r)) {
+      out.push(
+        configError(
+          p,
+          "this rule has no effective fields: it needs a non-empty domain, ip, port, sourcePort, " +
+            "network, source, user or inboundTag",
+        ),
+      );
+    }
     for (const key of ["domain", "domains", "ip", "source"] as const) {
       (r[key] ?? []).forEach((v, j) => {
         const m = UNSUPPORTED_MATCHERS.exec(v);
@@ -140,6 +164,8 @@ function checkRouting(
           out.push(
             configError([...p, key, j], `${JSON.stringify(v)}: ${m[1]}: is not supported yet`),
           );
+        } else if ((key === "ip" || key === "source") && parseCidr(v) === null) {
+          out.push(configError([...p, key, j], cidrProblem(v)));
         } else if (v.startsWith("regexp:")) {
           try {
             new RegExp(v.slice(7));
