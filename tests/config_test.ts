@@ -33,6 +33,9 @@ const cases: [string, string[]][] = [
   ["bad_uuid.json", ["outbounds[0].settings.vnext[0].users[0].id: not a UUID"]],
   ["duplicate_tag.json", ['inbounds[1].tag: duplicate tag "in"']],
   ["detour_missing.json", ['inbounds[0].settings.detour.to: no inbound has tag "dynamic"']],
+  ["detour_not_vmess.json", [
+    'inbounds[0].settings.detour.to: "s" is a socks inbound: a detour needs a vmess inbound',
+  ]],
   ["unknown_protocol.json", [
     'inbounds[0].protocol: "sox" is not a known protocol',
     'outbounds[0].protocol: "shadowsocks" is not supported as an outbound',

@@ -256,11 +256,16 @@ export function validateConfig(raw: unknown): ValidationResult {
     const to = ib.protocol === "vmess"
       ? (ib.settings as { detour?: { to?: unknown } } | undefined)?.detour?.to
       : undefined;
-    if (typeof to === "string" && !inTags.has(to)) {
+    if (typeof to !== "string") return;
+    const target = root.inbounds.find((t) => t.tag === to);
+    const path = ["inbounds", i, "settings", "detour", "to"];
+    if (!target) issues.push(configError(path, `no inbound has tag ${JSON.stringify(to)}`));
+    else if (target.protocol !== "vmess") {
+      // V2Ray sends no SwitchAccount then: an error beats a detour that silently does nothing.
       issues.push(
         configError(
-          ["inbounds", i, "settings", "detour", "to"],
-          `no inbound has tag ${JSON.stringify(to)}`,
+          path,
+          `${JSON.stringify(to)} is a ${target.protocol} inbound: a detour needs a vmess inbound`,
         ),
       );
     }
