@@ -351,3 +351,38 @@ Deno.test("engine: user counters equal the bytes moved; vnext fails over; freedo
   assertEquals(stats.get("user>>>c@test>>>traffic>>>uplink"), moved);
   assertEquals(stats.get("user>>>c@test>>>traffic>>>downlink"), moved);
 });
+
+Deno.test("engine: UDP payload bytes are counted per inbound and outbound, as TCP's", async () => {
+  await using echo = new UdpEchoServer();
+  await using inst = await RunningInstance.start({
+    inbounds: [{
+      tag: "udp-in",
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "dokodemo-door",
+      settings: { address: "127.0.0.1", port: echo.port, network: "udp" },
+    }],
+    outbounds: [{ tag: "direct", protocol: "freedom" }],
+    stats: {},
+    policy: {
+      system: {
+        statsInboundUplink: true,
+        statsInboundDownlink: true,
+        statsOutboundUplink: true,
+        statsOutboundDownlink: true,
+      },
+    },
+  });
+  const size = 700, n = 5;
+  const sent = Array.from({ length: n }, (_, i) => patternBytes(size, i + 1));
+  const replies = await udpRoundTrips(inst.port(), sent);
+  assertEquals(replies.map(digest), sent.map(digest));
+  const stats = inst.instance.stats!;
+  // A lost datagram is sent again, so counts are whole datagrams, at least the n that came back.
+  for (const kind of ["inbound>>>udp-in", "outbound>>>direct"]) {
+    for (const dir of ["uplink", "downlink"]) {
+      const c = stats.get(`${kind}>>>traffic>>>${dir}`);
+      assert(c >= n * size && c % size === 0, `${kind} ${dir}: ${c}`);
+    }
+  }
+});
