@@ -190,6 +190,60 @@ Deno.test("engine: an idle connection is closed after policy connIdle", async ()
   }
 });
 
+/** Reads `conn` until it ends; fails if it is still open after `limitMs` (a guard, not a wait). */
+async function readsToEnd(conn: Deno.Conn, limitMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still open after ${limitMs} ms`)), limitMs);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        const buf = new Uint8Array(256);
+        while (await conn.read(buf).catch(() => null) !== null) {
+          // Whatever arrives before the end is not the point.
+        }
+      })(),
+      guard,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+Deno.test("engine: settings.timeout of http, socks and dokodemo-door is connIdle at userLevel 0", async () => {
+  await using echo = new EchoServer();
+  // Level 0's connIdle stays at its 300 s default: only `timeout` can close these within the guard.
+  await using inst = await RunningInstance.start({
+    inbounds: [
+      {
+        listen: "127.0.0.1",
+        port: 0,
+        protocol: "dokodemo-door",
+        settings: { address: "127.0.0.1", port: echo.port, timeout: 1 },
+      },
+      { listen: "127.0.0.1", port: 0, protocol: "http", settings: { timeout: 1 } },
+      { listen: "127.0.0.1", port: 0, protocol: "socks", settings: { timeout: 1 } },
+    ],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const door = await Deno.connect({ hostname: "127.0.0.1", port: inst.port(0) });
+  const http = await Deno.connect({ hostname: "127.0.0.1", port: inst.port(1) });
+  const socks = await Deno.connect({ hostname: "127.0.0.1", port: inst.port(2) });
+  try {
+    await http.write(
+      new TextEncoder().encode(`CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    );
+    // SOCKS5 noauth, then CONNECT 127.0.0.1:echo in one write.
+    await socks.write(
+      new Uint8Array([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, echo.port >> 8, echo.port & 0xff]),
+    );
+    await Promise.all([door, http, socks].map((c) => readsToEnd(c, 10_000)));
+  } finally {
+    for (const c of [door, http, socks]) c.close();
+  }
+});
+
 Deno.test("engine: SOCKS5 UDP ASSOCIATE relays datagrams through VMess and back", async () => {
   await using echo = new UdpEchoServer();
   const server = await RunningInstance.start({
@@ -296,4 +350,39 @@ Deno.test("engine: user counters equal the bytes moved; vnext fails over; freedo
   const stats = server.instance.stats!;
   assertEquals(stats.get("user>>>c@test>>>traffic>>>uplink"), moved);
   assertEquals(stats.get("user>>>c@test>>>traffic>>>downlink"), moved);
+});
+
+Deno.test("engine: UDP payload bytes are counted per inbound and outbound, as TCP's", async () => {
+  await using echo = new UdpEchoServer();
+  await using inst = await RunningInstance.start({
+    inbounds: [{
+      tag: "udp-in",
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "dokodemo-door",
+      settings: { address: "127.0.0.1", port: echo.port, network: "udp" },
+    }],
+    outbounds: [{ tag: "direct", protocol: "freedom" }],
+    stats: {},
+    policy: {
+      system: {
+        statsInboundUplink: true,
+        statsInboundDownlink: true,
+        statsOutboundUplink: true,
+        statsOutboundDownlink: true,
+      },
+    },
+  });
+  const size = 700, n = 5;
+  const sent = Array.from({ length: n }, (_, i) => patternBytes(size, i + 1));
+  const replies = await udpRoundTrips(inst.port(), sent);
+  assertEquals(replies.map(digest), sent.map(digest));
+  const stats = inst.instance.stats!;
+  // A lost datagram is sent again, so counts are whole datagrams, at least the n that came back.
+  for (const kind of ["inbound>>>udp-in", "outbound>>>direct"]) {
+    for (const dir of ["uplink", "downlink"]) {
+      const c = stats.get(`${kind}>>>traffic>>>${dir}`);
+      assert(c >= n * size && c % size === 0, `${kind} ${dir}: ${c}`);
+    }
+  }
 });

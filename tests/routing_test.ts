@@ -69,3 +69,13 @@ Deno.test("routing: ip rules see resolved addresses of a domain (IPIfNonMatch)",
   assertEquals(r.route(session(), tcp("localhost")), null);
   assertEquals(r.route(session(), tcp("localhost"), ["127.0.0.1"]), "a");
 });
+
+Deno.test("routing: an empty list is no condition, and a bare '/' prefix is the whole address", () => {
+  const r = router([
+    { type: "field", ip: [], port: 53, outboundTag: "a" },
+    { type: "field", ip: ["10.9.9.9/"], outboundTag: "b" },
+  ]);
+  assertEquals(r.route(session(), tcp("1.1.1.1", 53)), "a");
+  assertEquals(r.route(session(), tcp("10.9.9.9")), "b");
+  assertEquals(r.route(session(), tcp("10.9.9.8")), null);
+});

@@ -5,6 +5,7 @@ import { RunningInstance } from "./helpers/instance.ts";
 import { V2Ray } from "./helpers/v2ray.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 import { DynamicVmessInbound } from "../lib/inbound/vmess_dynamic.ts";
+import { VmessInbound } from "../lib/inbound/vmess.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 
@@ -96,4 +97,47 @@ Deno.test("dynamic port: a v2ray client follows denoray's SwitchAccount", async 
   assert(dynamic instanceof DynamicVmessInbound);
   assert(dynamic.accepted > 0, "no connection on the dynamic ports");
   assertEquals(dynamic.server.users.users.map((u) => u.user.email), ["u@test"]);
+});
+
+Deno.test("detour to a plain vmess inbound: its port and the client of the same email, as V2Ray", async () => {
+  await using echo = new EchoServer();
+  const ID2 = "0f0e0d0c-0b0a-4908-8706-050403020100";
+  await using server = await RunningInstance.start({
+    inbounds: [
+      {
+        tag: "main",
+        listen: "127.0.0.1",
+        port: 0,
+        protocol: "vmess",
+        settings: { clients: [{ id: ID, email: "u@test" }], detour: { to: "plain" } },
+      },
+      {
+        tag: "plain",
+        listen: "127.0.0.1",
+        port: 0,
+        protocol: "vmess",
+        settings: { clients: [{ id: ID2, email: "U@test" }], default: { level: 2, alterId: 0 } },
+      },
+    ],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const plain = server.instance.inbound("plain");
+  assert(plain instanceof VmessInbound);
+  const plainPort = server.port(1);
+  const lines: string[] = [];
+  await using client = await RunningInstance.start(
+    clientConfig(0, echo.port, server.port(0)),
+    new Logger("debug", memorySink(lines), null),
+  );
+  for (let i = 0; i < 3; i++) await echoOnce(client.port(), i + 1);
+  assert(lines.some((l) => l.includes(`switched account to port ${plainPort}`)), lines.join("\n"));
+  assert(lines.some((l) => l.includes(`connecting to 127.0.0.1:${plainPort}`)), lines.join("\n"));
+  // The account handed out is the configured client of that email (case-insensitive)...
+  assertEquals(plain.switchAccountFor("u@test")?.level, 0);
+  assertEquals(plain.server.users.users.length, 1);
+  // ...and an unknown email gets a new account with the target's `default` level, kept.
+  const other = plain.switchAccountFor("new@test")!;
+  assertEquals([other.port, other.level, other.validMinutes], [plainPort, 2, 255]);
+  assertEquals(plain.switchAccountFor("new@test")?.id, other.id);
+  assertEquals(plain.server.users.users.map((u) => u.user.email), ["U@test", "new@test"]);
 });

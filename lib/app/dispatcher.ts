@@ -6,6 +6,8 @@ import type { ByteStream } from "../core/stream.ts";
 import type { Router } from "../routing/mod.ts";
 import { DenorayError } from "../core/errors.ts";
 import { addressKind } from "../core/destination.ts";
+import type { TrafficStats } from "../stats/counters.ts";
+import { countedPackets } from "../stats/counted_packets.ts";
 
 async function resolveAll(domain: string): Promise<string[]> {
   const out: string[] = [];
@@ -22,12 +24,17 @@ async function resolveAll(domain: string): Promise<string[]> {
 /** Routes with `router` over `outbounds` (the first is the default). */
 export class RoutingDispatcher implements Dispatcher {
   readonly #router: Router;
+  readonly #stats: TrafficStats | undefined;
   #outbounds: Outbound[] = [];
   #byTag = new Map<string, Outbound>();
 
-  /** A dispatcher; outbounds are set once they are built (they may need the dispatcher). */
-  constructor(router: Router) {
+  /**
+   * A dispatcher; outbounds are set once they are built (they may need the dispatcher). With
+   * `stats`, UDP flows count their payload bytes (TCP relays count in proxyTcp).
+   */
+  constructor(router: Router, stats?: TrafficStats) {
     this.#router = router;
+    this.#stats = stats;
   }
 
   /** Installs the outbounds, in config order. */
@@ -67,6 +74,8 @@ export class RoutingDispatcher implements Dispatcher {
 
   /** Routes and opens a UDP flow. */
   async dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
-    return await (await this.route(session, destination)).dialPacket(session, destination);
+    const outbound = await this.route(session, destination);
+    const flow = await outbound.dialPacket(session, destination);
+    return this.#stats ? countedPackets(flow, this.#stats, session, outbound.tag) : flow;
   }
 }

@@ -30,9 +30,9 @@ export class Instance {
    * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
-    const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing));
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
+    const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
     const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
     dispatcher.setOutbounds(this.#config.outbounds.map((o) => createOutbound(o, ctx)));
     try {

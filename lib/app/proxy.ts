@@ -3,6 +3,7 @@ import type { Destination } from "../core/destination.ts";
 import { formatDestination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
+import type { LevelPolicy } from "../config/policy.ts";
 import { relay } from "../transport/relay.ts";
 import type { InstanceContext } from "./context.ts";
 
@@ -52,21 +53,29 @@ export function trafficCounters(
   };
 }
 
+/** Optional parts of a proxied TCP session. */
+export interface ProxyOptions {
+  /** Runs before the client is closed when the outbound cannot be dialed. */
+  readonly onDialFailed?: () => Promise<void>;
+  /** Timeouts of the relay (default: the policy of the session user's level). */
+  readonly policy?: LevelPolicy;
+}
+
 /** Routes `client`'s stream to `destination` and relays until both ends finish; never rejects. */
 export async function proxyTcp(
   ctx: InstanceContext,
   session: Session,
   destination: Destination,
   client: ByteStream,
-  onDialFailed?: () => Promise<void>,
+  options: ProxyOptions = {},
 ): Promise<void> {
   const target = await dialRouted(ctx, session, destination);
   if (!target) {
-    await onDialFailed?.().catch(() => {});
+    await options.onDialFailed?.().catch(() => {});
     client.close();
     return;
   }
-  const level = ctx.policy.level(session.user?.level ?? 0);
+  const level = options.policy ?? ctx.policy.level(session.user?.level ?? 0);
   const result = await relay(client, target.stream, {
     idleMs: level.connIdleMs,
     uplinkOnlyMs: level.uplinkOnlyMs,

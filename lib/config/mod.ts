@@ -11,6 +11,7 @@ export {
 export { ConfigError, type ConfigIssue, formatIssue, formatPath } from "./issues.ts";
 export {
   DEFAULT_LEVEL,
+  inboundPolicy,
   type LevelPolicy,
   type Policy,
   resolvePolicy,

@@ -3,7 +3,7 @@ import type { PolicyConfig } from "./schema.ts";
 
 /** One level's effective policy, in milliseconds and bytes. */
 export interface LevelPolicy {
-  /** Request-header read deadline (inbound, always level 0's). */
+  /** Request-header read deadline (VMess: level 0's; socks and http: their `userLevel`'s). */
   readonly handshakeMs: number;
   /** Inactivity timeout while both directions are open. */
   readonly connIdleMs: number;
@@ -87,4 +87,19 @@ export function resolvePolicy(config: PolicyConfig | undefined): Policy {
     });
   }
   return { level: (n) => levels.get(n) ?? DEFAULT_LEVEL, system: config.system };
+}
+
+/**
+ * The policy of an inbound's sessions as V2Ray 4.34 computes it for http and dokodemo-door: a
+ * non-zero `settings.timeout` replaces connIdle, but only when `userLevel` is 0.
+ */
+export function inboundPolicy(
+  policy: Policy,
+  userLevel: number,
+  timeoutSec: number | undefined,
+): LevelPolicy {
+  const level = policy.level(userLevel);
+  return timeoutSec !== undefined && timeoutSec > 0 && userLevel === 0
+    ? { ...level, connIdleMs: timeoutSec * 1000 }
+    : level;
 }

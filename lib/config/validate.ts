@@ -3,6 +3,8 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
+import { ipBytes, parseCidr } from "../routing/cidr.ts";
+import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -113,6 +115,20 @@ function checkTags(
 
 const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
 
+// V2Ray 4.34 refuses a rule whose conditions are all absent or empty lists.
+function hasCondition(r: schema.RuleConfig): boolean {
+  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag].some((l) => l?.length) ||
+    r.port !== undefined || r.sourcePort !== undefined || r.network !== undefined;
+}
+
+function cidrProblem(v: string): string {
+  const slash = v.indexOf("/");
+  const addr = ipBytes(slash < 0 ? v : v.slice(0, slash));
+  return addr
+    ? `${JSON.stringify(v)}: the prefix length must be a number from 0 to ${addr.length * 8}`
+    : `${JSON.stringify(v)} is not an IP address or a CIDR block`;
+}
+
 function checkRouting(
   routing: schema.RoutingConfig,
   inTags: Set<string>,
@@ -132,6 +148,15 @@ function checkRouting(
         out.push(configWarning([...p, "inboundTag"], `no inbound has tag ${JSON.stringify(t)}`));
       }
     }
+    if (!hasCondition(r)) {
+      out.push(
+        configError(
+          p,
+          "this rule has no effective fields: it needs a non-empty domain, ip, port, sourcePort, " +
+            "network, source, user or inboundTag",
+        ),
+      );
+    }
     for (const key of ["domain", "domains", "ip", "source"] as const) {
       (r[key] ?? []).forEach((v, j) => {
         const m = UNSUPPORTED_MATCHERS.exec(v);
@@ -139,6 +164,8 @@ function checkRouting(
           out.push(
             configError([...p, key, j], `${JSON.stringify(v)}: ${m[1]}: is not supported yet`),
           );
+        } else if ((key === "ip" || key === "source") && parseCidr(v) === null) {
+          out.push(configError([...p, key, j], cidrProblem(v)));
         } else if (v.startsWith("regexp:")) {
           try {
             new RegExp(v.slice(7));
@@ -200,7 +227,10 @@ export function validateConfig(raw: unknown): ValidationResult {
     const protocol = ob.protocol as OutboundProtocol;
     const s = parseSection(OUTBOUND_PROTOCOLS[protocol], ob.settings ?? {}, [...path, "settings"]);
     issues.push(...s.issues);
-    if (s.value) outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+    if (s.value) {
+      outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+      issues.push(...outboundInertWarnings(ob, path));
+    }
   });
 
   const inTags = checkTags(root.inbounds, "inbounds", issues);
@@ -226,16 +256,22 @@ export function validateConfig(raw: unknown): ValidationResult {
     const to = ib.protocol === "vmess"
       ? (ib.settings as { detour?: { to?: unknown } } | undefined)?.detour?.to
       : undefined;
-    if (typeof to === "string" && !inTags.has(to)) {
+    if (typeof to !== "string") return;
+    const target = root.inbounds.find((t) => t.tag === to);
+    const path = ["inbounds", i, "settings", "detour", "to"];
+    if (!target) issues.push(configError(path, `no inbound has tag ${JSON.stringify(to)}`));
+    else if (target.protocol !== "vmess") {
+      // V2Ray sends no SwitchAccount then: an error beats a detour that silently does nothing.
       issues.push(
         configError(
-          ["inbounds", i, "settings", "detour", "to"],
-          `no inbound has tag ${JSON.stringify(to)}`,
+          path,
+          `${JSON.stringify(to)} is a ${target.protocol} inbound: a detour needs a vmess inbound`,
         ),
       );
     }
   });
   const routing = root.routing ?? { domainStrategy: "AsIs" as const, rules: [] };
+  issues.push(...routingInertWarnings(root.routing));
   checkRouting(routing, inTags, outTags, issues);
 
   if (issues.some((i) => i.severity === "error")) return { issues };

@@ -9,7 +9,9 @@ function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-function message(issue: z.core.$ZodIssue): string {
+// Our wording of zod's issues. Passed as the per-parse error map, it yields to a message the schema
+// gives itself (`z.literal(false, { error: "true (Mux.Cool) is not supported yet" })`).
+function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case "invalid_type":
       return issue.input === undefined
@@ -23,18 +25,18 @@ function message(issue: z.core.$ZodIssue): string {
         : `must be at most ${issue.maximum}, got ${JSON.stringify(issue.input)}`;
     case "too_small":
       return issue.origin === "array"
-        ? issue.message
+        ? `at least ${issue.minimum} entries`
         : `must be at least ${issue.minimum}, got ${JSON.stringify(issue.input)}`;
     case "invalid_value":
       return `${JSON.stringify(issue.input)} is not one of ${
         issue.values.map((v) => JSON.stringify(v)).join(", ")
       }`;
     case "invalid_union":
-      return `${JSON.stringify(issue.input)} is not a valid value`;
-    case "invalid_format":
-    case "custom":
+      return issue.input === undefined
+        ? "is required"
+        : `${JSON.stringify(issue.input)} is not a valid value`;
     default:
-      return issue.message;
+      return undefined;
   }
 }
 
@@ -56,7 +58,7 @@ export function parseSection<S extends z.ZodType>(
   const issues: ConfigIssue[] = [];
   let input = data === undefined ? undefined : structuredClone(data);
   for (let attempt = 0; attempt < 8; attempt++) {
-    const r = schema.safeParse(input, { reportInput: true });
+    const r = schema.safeParse(input, { reportInput: true, error: defaultMessage });
     if (r.success) return { value: r.data, issues };
     const unknown = r.error.issues.filter((i) => i.code === "unrecognized_keys");
     const other = r.error.issues.filter((i) => i.code !== "unrecognized_keys");
@@ -68,7 +70,7 @@ export function parseSection<S extends z.ZodType>(
     }
     if (other.length > 0) {
       for (const i of other) {
-        issues.push(configError([...prefix, ...i.path as JsonPath], message(i)));
+        issues.push(configError([...prefix, ...i.path as JsonPath], i.message));
       }
       return { issues };
     }

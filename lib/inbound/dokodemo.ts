@@ -2,7 +2,7 @@
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
 import { nextSessionId } from "../core/session.ts";
-import { DenorayError } from "../core/errors.ts";
+import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
@@ -20,24 +20,20 @@ export class DokodemoInbound implements Inbound {
   readonly #udpDest: Destination | null;
   readonly #tcp: boolean;
   readonly #ctx: InstanceContext;
+  readonly #policy: LevelPolicy;
   #udp: DokodemoUdp[] = [];
 
-  /** Validates what the config asks for that we cannot do yet. */
+  /** A dokodemo-door inbound for `config` (the loader requires its address and port). */
   constructor(config: DokodemoConfig, ctx: InstanceContext) {
     this.#config = config;
     this.tag = config.tag ?? "";
     const s = config.settings;
-    if (s.address === undefined || s.port === undefined) {
-      throw new DenorayError(
-        "config",
-        `dokodemo-door ${this.tag}: settings.address and settings.port are required`,
-      );
-    }
     const dest = { network: "tcp" as const, address: s.address, port: s.port };
     this.#udpDest = s.network === "tcp" ? null : { ...dest, network: "udp" };
     this.#tcp = s.network !== "udp";
     this.#ctx = ctx;
-    const level = ctx.policy.level(s.userLevel);
+    const level = inboundPolicy(ctx.policy, s.userLevel, s.timeout);
+    this.#policy = level;
     this.#group = new TcpListenerGroup(`dokodemo-door ${this.tag}`, async (conn) => {
       const r = conn.remoteAddr as Deno.NetAddr;
       const session = {
@@ -46,7 +42,9 @@ export class DokodemoInbound implements Inbound {
         source: { address: r.hostname, port: r.port },
         user: { email: "", level: s.userLevel },
       };
-      await proxyTcp(ctx, session, dest, new TcpStream(conn, level.bufferSize));
+      await proxyTcp(ctx, session, dest, new TcpStream(conn, level.bufferSize), {
+        policy: level,
+      });
     }, ctx.logger);
   }
 
@@ -67,6 +65,7 @@ export class DokodemoInbound implements Inbound {
             this.tag,
             this.#udpDest,
             this.#config.settings.userLevel,
+            this.#policy.connIdleMs,
             this.#ctx,
           ),
         );

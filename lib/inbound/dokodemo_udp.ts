@@ -18,13 +18,14 @@ export class DokodemoUdp {
   >();
   readonly #loop: Promise<void>;
 
-  /** Binds `hostname:port` and forwards to `dest`. */
+  /** Binds `hostname:port` and forwards to `dest`; a flow idle for `connIdleMs` is closed. */
   constructor(
     readonly hostname: string,
     port: number,
     readonly tag: string,
     readonly dest: Destination,
     readonly level: number,
+    readonly connIdleMs: number,
     readonly ctx: InstanceContext,
   ) {
     this.#socket = UdpSocketStream.bind(hostname, port);
@@ -90,7 +91,7 @@ export class DokodemoUdp {
         write: (p) => socket.write({ data: p.data, peer: client }),
         close: () => ended.resolve(null),
       };
-      await relayPackets(back, flow, this.ctx.policy.level(this.level).connIdleMs);
+      await relayPackets(back, flow, this.connIdleMs);
     } catch (e) {
       this.ctx.logger.info(`dokodemo-door ${this.tag} udp ${key}: ${(e as Error).message}`);
     } finally {

@@ -7,6 +7,7 @@ import { utf8 } from "../core/bytes.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { dialRouted, proxyTcp, trafficCounters } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
+import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
@@ -42,12 +43,15 @@ const RESPONSES = {
 export class HttpInbound extends TcpInbound {
   readonly #config: HttpConfig;
   readonly #ctx: InstanceContext;
+  readonly #policy: LevelPolicy;
 
   /** An HTTP inbound for `config`. */
   constructor(config: HttpConfig, ctx: InstanceContext) {
     super("http", config.tag, config.listen, config.port, ctx.logger);
     this.#config = config;
     this.#ctx = ctx;
+    // As V2Ray: every session, authenticated or not, has the inbound's userLevel.
+    this.#policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
   }
 
   // Basic auth against `accounts`; no accounts means open. Returns the user, or null if refused.
@@ -73,10 +77,10 @@ export class HttpInbound extends TcpInbound {
   protected async serve(conn: Deno.Conn): Promise<void> {
     const r = conn.remoteAddr as Deno.NetAddr;
     const source = { address: r.hostname, port: r.port };
-    const policy = this.#ctx.policy;
-    const client = new TcpStream(conn, policy.level(this.#config.settings.userLevel).bufferSize);
+    const policy = this.#policy;
+    const client = new TcpStream(conn, policy.bufferSize);
     const reader = new StreamReader(client);
-    let waitMs = policy.level(0).handshakeMs, first = true;
+    let waitMs = policy.handshakeMs, first = true;
     for (;;) {
       let head: HttpRequestHead | null;
       try {
@@ -95,44 +99,45 @@ export class HttpInbound extends TcpInbound {
         return;
       }
       if (head === null) return; // The client closed between requests.
-      const level = await this.#request(head, client, reader, source);
-      if (level === null) return;
+      if (!(await this.#request(head, client, reader, source))) return;
       first = false;
-      waitMs = policy.level(level).connIdleMs;
+      waitMs = policy.connIdleMs;
     }
   }
 
-  // Serves one request; the user's policy level if the connection may carry another, else null.
+  // Serves one request; whether the connection may carry another.
   async #request(
     head: HttpRequestHead,
     client: TcpStream,
     reader: StreamReader,
     source: { address: string; port: number },
-  ): Promise<number | null> {
+  ): Promise<boolean> {
     const settings = this.#config.settings;
     const refuse = async (response: Uint8Array) => {
       await client.write(response).catch(() => {});
-      return null;
+      return false;
     };
     const user = this.#authenticate(head);
     if (user === null) return await refuse(RESPONSES.authRequired);
     const dest = requestDestination(head, settings.allowTransparent);
     if (!dest) return await refuse(RESPONSES.badRequest);
-    const level = user?.level ?? settings.userLevel;
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,
       source,
-      user: user ?? { email: "", level },
+      user: user ?? { email: "", level: settings.userLevel },
     };
     if (head.method === "CONNECT") {
       try {
         await client.write(RESPONSES.established);
       } catch {
-        return null; // The client is gone.
+        return false; // The client is gone.
       }
-      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.take(), client));
-      return null;
+      const policy = this.#policy;
+      await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.take(), client), {
+        policy,
+      });
+      return false;
     }
     let framing: BodyFraming;
     try {
@@ -151,13 +156,13 @@ export class HttpInbound extends TcpInbound {
       clientIn: reader,
       clientOut: client,
       target: target.stream,
-      idleMs: this.#ctx.policy.level(level).connIdleMs,
+      idleMs: this.#policy.connIdleMs,
       ...trafficCounters(this.#ctx, session, target.outboundTag),
     });
     if (result.error !== undefined) {
       const why = (result.error as Error)?.message ?? String(result.error);
       this.#ctx.logger.info(`[${session.id}] ${formatDestination(dest)}: ${why}`);
     }
-    return result.keepAlive ? level : null;
+    return result.keepAlive;
   }
 }

@@ -6,6 +6,7 @@ import type { Destination } from "../core/destination.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { proxyTcp } from "../app/proxy.ts";
 import { TcpStream } from "../transport/tcp.ts";
+import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
@@ -19,12 +20,15 @@ type SocksConfig = Extract<InboundConfig, { protocol: "socks" }>;
 export class SocksInbound extends TcpInbound {
   readonly #config: SocksConfig;
   readonly #ctx: InstanceContext;
+  readonly #policy: LevelPolicy;
 
   /** A SOCKS inbound for `config`. */
   constructor(config: SocksConfig, ctx: InstanceContext) {
     super("socks", config.tag, config.listen, config.port, ctx.logger);
     this.#config = config;
     this.#ctx = ctx;
+    // As V2Ray: every session, with or without an account, has the inbound's userLevel.
+    this.#policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
   }
 
   async #handshake(
@@ -75,7 +79,7 @@ export class SocksInbound extends TcpInbound {
     try {
       result = await withDeadline(
         conn,
-        this.#ctx.policy.level(0).handshakeMs,
+        this.#policy.handshakeMs,
         () => this.#handshake(conn, reader),
       );
     } catch (e) {
@@ -83,22 +87,19 @@ export class SocksInbound extends TcpInbound {
       return;
     }
     if (!result) return;
-    const level = result.user?.level ?? this.#config.settings.userLevel;
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,
       source: { address: r.hostname, port: r.port },
-      user: result.user ?? { email: "", level },
+      user: result.user ?? { email: "", level: this.#config.settings.userLevel },
     };
     if (result.udp) {
       await this.#associate(conn, session);
       return;
     }
-    const stream = new PrefixedStream(
-      reader.rest(),
-      new TcpStream(conn, this.#ctx.policy.level(level).bufferSize),
-    );
-    await proxyTcp(this.#ctx, session, result.dest, stream);
+    const policy = this.#policy;
+    const stream = new PrefixedStream(reader.rest(), new TcpStream(conn, policy.bufferSize));
+    await proxyTcp(this.#ctx, session, result.dest, stream, { policy });
   }
 
   // The relay lives until the client closes the TCP connection (RFC 1928 §7).

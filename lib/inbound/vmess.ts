@@ -6,6 +6,8 @@ import { serveVmessConnection, type VmessServerContext } from "../vmess_io/serve
 import { TcpInbound } from "./tcp_inbound.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
 import { vmessUsers } from "./vmess_users.ts";
+import { DetourAccounts } from "./detour_accounts.ts";
+import type { SwitchAccount } from "../vmess/mod.ts";
 import type { InboundLookup } from "./mod.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
@@ -14,6 +16,7 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 export class VmessInbound extends TcpInbound {
   readonly server: VmessServer;
   readonly #sctx: VmessServerContext;
+  readonly #accounts: DetourAccounts;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
   constructor(
@@ -23,6 +26,7 @@ export class VmessInbound extends TcpInbound {
   ) {
     super("vmess", config.tag, config.listen, config.port, ctx.logger);
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.#accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;
     this.#sctx = {
       tag: this.tag,
@@ -32,9 +36,21 @@ export class VmessInbound extends TcpInbound {
       // Resolved per connection: the detour inbound may be built after this one.
       switchAccount: detour === undefined ? undefined : (email: string) => {
         const target = lookup(detour);
-        return target instanceof DynamicVmessInbound ? target.switchAccountFor(email) : undefined;
+        // The loader only lets detour.to name a vmess inbound.
+        return target instanceof DynamicVmessInbound || target instanceof VmessInbound
+          ? target.switchAccountFor(email)
+          : undefined;
       },
     };
+  }
+
+  /**
+   * As a detour target, like V2Ray's always-on handler: one of its ports, `email`'s account here,
+   * valid for 255 minutes.
+   */
+  switchAccountFor(email: string): SwitchAccount | undefined {
+    const ports = this.addresses().map((a) => Number(a.split(":").pop()));
+    return this.#accounts.switchAccount(email, ports, 255);
   }
 
   /** Serves one VMess connection. */

@@ -1,13 +1,14 @@
 /**
  * A dynamic-port VMess inbound (`allocate.strategy: "random"`): listens on `concurrency` random
- * ports of its range, re-picked every `refresh` minutes, with one random user per email that a
- * detouring inbound hands to its clients in a SwitchAccount command.
+ * ports of its range, re-picked every `refresh` minutes; a detouring inbound hands its clients the
+ * account of their email here (see DetourAccounts) in a SwitchAccount command.
  */
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
 import type { InstanceContext } from "../app/context.ts";
 import { randomInt } from "../core/bytes.ts";
-import { parseUuid, type SwitchAccount, type Uuid, VmessServer } from "../vmess/mod.ts";
+import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
+import { DetourAccounts } from "./detour_accounts.ts";
 import { serveVmessConnection } from "../vmess_io/server_session.ts";
 import { TcpListenerGroup } from "./tcp_listener.ts";
 import { vmessUsers } from "./vmess_users.ts";
@@ -20,7 +21,7 @@ export class DynamicVmessInbound implements Inbound {
   readonly server: VmessServer;
   readonly #config: VmessInboundConfig;
   readonly #ctx: InstanceContext;
-  readonly #users = new Map<string, Uuid>();
+  readonly #accounts: DetourAccounts;
   #groups: TcpListenerGroup[] = [];
   #ports: number[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -31,6 +32,7 @@ export class DynamicVmessInbound implements Inbound {
     this.#config = config;
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.#accounts = new DetourAccounts(this.server, config.settings.default);
   }
 
   get #refreshMinutes(): number {
@@ -79,22 +81,7 @@ export class DynamicVmessInbound implements Inbound {
 
   /** A SwitchAccount for the user with `email`: a current port and that email's account. */
   switchAccountFor(email: string): SwitchAccount | undefined {
-    if (this.#ports.length === 0) return undefined;
-    const d = this.#config.settings.default ?? { level: 0, alterId: 0 };
-    let id = this.#users.get(email);
-    if (!id) {
-      id = parseUuid(crypto.randomUUID())!;
-      this.#users.set(email, id);
-      this.server.users.add({ id, alterId: d.alterId, level: d.level, email });
-    }
-    return {
-      host: "",
-      port: this.#ports[randomInt(this.#ports.length)],
-      id,
-      alterIds: d.alterId,
-      level: d.level,
-      validMinutes: Math.min(255, this.#refreshMinutes),
-    };
+    return this.#accounts.switchAccount(email, this.#ports, this.#refreshMinutes);
   }
 
   /** Binds the first set of ports and schedules the refresh. */

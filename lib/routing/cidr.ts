@@ -14,14 +14,18 @@ export function ipBytes(s: string): Uint8Array | null {
   return isIPv4(s) ? ipv4Bytes(s) : parseIPv6(s);
 }
 
-/** Parses "10.0.0.0/8", "::1/128" or a single address; null if invalid. */
+/**
+ * Parses "10.0.0.0/8", "::1/128" or a single address, as V2Ray 4.34 does (no or an empty prefix
+ * length is the whole address); null if invalid.
+ */
 export function parseCidr(s: string): Cidr | null {
-  const [addr, len] = s.split("/");
-  const bytes = ipBytes(addr);
+  const slash = s.indexOf("/");
+  const bytes = ipBytes(slash < 0 ? s : s.slice(0, slash));
   if (!bytes) return null;
-  const prefix = len === undefined ? bytes.length * 8 : Number(len);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) return null;
-  return { bytes, prefix };
+  const len = slash < 0 ? "" : s.slice(slash + 1);
+  if (len !== "" && !/^\d+$/.test(len)) return null;
+  const prefix = len === "" ? bytes.length * 8 : Number(len);
+  return prefix <= bytes.length * 8 ? { bytes, prefix } : null;
 }
 
 /** Whether `ip` (bytes) lies in `c`; an IPv4 address never matches an IPv6 block. */

@@ -41,7 +41,8 @@ function inRanges(port: number, ranges: readonly { from: number; to: number }[])
 /** Compiles a validated rule (validation already refused geoip:/geosite: and bad regexps). */
 export function compileRule(r: RuleConfig): CompiledRule {
   const checks: ((s: Session, d: Destination, resolved?: readonly string[]) => boolean)[] = [];
-  if (r.inboundTag) {
+  // An empty list is no condition at all, as in V2Ray (validation refuses a rule left with none).
+  if (r.inboundTag?.length) {
     const tags = new Set(r.inboundTag);
     checks.push((s) => tags.has(s.inboundTag));
   }
@@ -50,7 +51,7 @@ export function compileRule(r: RuleConfig): CompiledRule {
     checks.push((_, d) => ipBytes(d.address) === null && domains.some((m) => m(d.address)));
   }
   const ips = (r.ip ?? []).map(parseCidr).filter((c): c is Cidr => c !== null);
-  if (r.ip) {
+  if (ips.length > 0) {
     checks.push((_, d, resolved) => {
       const candidates = ipBytes(d.address) ? [d.address] : resolved ?? [];
       return candidates.some((a) => {
@@ -71,20 +72,20 @@ export function compileRule(r: RuleConfig): CompiledRule {
     const nets = new Set(r.network.split(","));
     checks.push((_, d) => nets.has(d.network));
   }
-  if (r.source) {
+  if (r.source?.length) {
     const src = r.source.map(parseCidr).filter((c): c is Cidr => c !== null);
     checks.push((s) => {
       const b = ipBytes(s.source.address);
       return b !== null && src.some((c) => cidrContains(c, b));
     });
   }
-  if (r.user) {
+  if (r.user?.length) {
     const users = new Set(r.user);
     checks.push((s) => s.user !== undefined && users.has(s.user.email));
   }
   return {
     outboundTag: r.outboundTag!,
-    usesIp: r.ip !== undefined,
+    usesIp: ips.length > 0,
     // A rule with no condition matches nothing, as V2Ray refuses such rules.
     matches: (s, d, resolved) => checks.length > 0 && checks.every((c) => c(s, d, resolved)),
   };

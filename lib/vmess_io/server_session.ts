@@ -120,7 +120,9 @@ async function serveRequest(
     return;
   }
   // As V2Ray: when the target cannot be reached, the response header alone, then close.
-  await proxyTcp(ctx.instance, session, header.destination!, client, () => client.flush());
+  await proxyTcp(ctx.instance, session, header.destination!, client, {
+    onDialFailed: () => client.flush(),
+  });
 }
 
 async function serveUdp(

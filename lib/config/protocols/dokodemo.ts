@@ -4,8 +4,9 @@ import { address, choice, level, port } from "../fields.ts";
 
 /** dokodemo-door inbound settings. */
 export const dokodemoInboundSettings = z.strictObject({
-  address: address.optional(),
-  port: port.optional(),
+  // V2Ray 4.34 lets both be missing only with followRedirect, which is refused.
+  address,
+  port,
   network: choice(["tcp", "udp", "tcp,udp"] as const).default("tcp"),
   timeout: z.number().int().min(0).optional(),
   followRedirect: z.literal(false, { error: "true (transparent proxy) is not supported" })

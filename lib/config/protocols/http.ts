@@ -5,7 +5,8 @@ import { account } from "./socks.ts";
 
 /** HTTP inbound settings. */
 export const httpInboundSettings = z.strictObject({
-  timeout: z.number().int().min(0).default(300),
+  // Seconds; V2Ray's default is 0 (unset): level userLevel's connIdle applies.
+  timeout: z.number().int().min(0).optional(),
   accounts: z.array(account).default([]),
   allowTransparent: z.boolean().default(false),
   userLevel: level.default(0),

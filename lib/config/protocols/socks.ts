@@ -12,6 +12,8 @@ export const socksInboundSettings = z.strictObject({
   udp: z.boolean().default(false),
   ip: ipAddress.optional(),
   userLevel: level.default(0),
+  // Seconds; as http's (V2Ray 4.34 reads it and calls it deprecated).
+  timeout: z.number().int().min(0).optional(),
 });
 
 /** Parsed SOCKS inbound settings. */
