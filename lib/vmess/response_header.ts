@@ -77,10 +77,16 @@ export class ResponseHeaderDecoder {
     return this.#cfb;
   }
 
-  /** Adds bytes; returns the decoded header once complete, else null. Throws ProtocolError. */
+  /**
+   * Adds bytes; returns the decoded header once complete (its `rest` may be a view of `bytes`),
+   * else null, keeping a copy of what it needs. Throws ProtocolError.
+   */
   push(bytes: Uint8Array): DecodedResponse | null {
-    this.#buf = concatBytes(this.#buf, bytes);
-    return this.#mode === "aead" ? this.#aead() : this.#legacy();
+    // The header nearly always arrives whole in one read: parse it in place, copy only a part.
+    const b = this.#buf.length === 0 ? bytes : concatBytes(this.#buf, bytes);
+    const decoded = this.#mode === "aead" ? this.#aead(b) : this.#legacy(b);
+    this.#buf = decoded ? new Uint8Array(0) : b === bytes ? bytes.slice() : b;
+    return decoded;
   }
 
   #check(p: Uint8Array): SwitchAccount | undefined {
@@ -88,8 +94,7 @@ export class ResponseHeaderDecoder {
     return p[2] === 1 ? unmarshalSwitchAccount(p.subarray(4, 4 + p[3])) ?? undefined : undefined;
   }
 
-  #aead(): DecodedResponse | null {
-    const b = this.#buf;
+  #aead(b: Uint8Array): DecodedResponse | null {
     if (b.length < 18) return null;
     const a = aeadParts(this.#resp);
     const len = a.len.open(a.lenNonce, b.subarray(0, 18));
@@ -103,8 +108,7 @@ export class ResponseHeaderDecoder {
     return { command: this.#check(p), rest: b.subarray(34 + l) };
   }
 
-  #legacy(): DecodedResponse | null {
-    const b = this.#buf;
+  #legacy(b: Uint8Array): DecodedResponse | null {
     if (b.length < 4) return null;
     // Decrypt exactly the header's bytes, so the stream continues at the body (spec §4.6).
     const probe = new AesCfbStream(this.#resp.key, this.#resp.iv, true).update(b.subarray(0, 4));
