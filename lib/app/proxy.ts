@@ -4,7 +4,7 @@ import { formatDestination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { LevelPolicy } from "../config/policy.ts";
-import { relay } from "../transport/relay.ts";
+import { type ByteCounters, relay } from "../transport/relay.ts";
 import type { InstanceContext } from "./context.ts";
 
 /** A dialed target and the tag of the outbound that dialed it. */
@@ -44,7 +44,7 @@ export function trafficCounters(
   ctx: InstanceContext,
   session: Session,
   outboundTag: string,
-): { onUplink?: (n: number) => void; onDownlink?: (n: number) => void } {
+): ByteCounters {
   const stats = ctx.stats;
   if (!stats) return {};
   return {

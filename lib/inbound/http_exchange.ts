@@ -2,6 +2,7 @@
 import { ProtocolError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
 import { ActivityTimer } from "../transport/activity_timer.ts";
+import type { ByteCounters } from "../transport/relay.ts";
 import { type BodyFraming, BodyScanner, responseFraming } from "./http_message.ts";
 import {
   clientResponseHead,
@@ -12,7 +13,7 @@ import {
 import { StreamReader } from "./stream_reader.ts";
 
 /** Everything one exchange moves bytes between. */
-export interface ExchangeParams {
+export interface ExchangeParams extends ByteCounters {
   /** The request method (HEAD responses have no body). */
   readonly method: string;
   /** The request head as the origin gets it. */
@@ -29,10 +30,6 @@ export interface ExchangeParams {
   readonly target: ByteStream;
   /** Inactivity limit of the whole exchange (policy connIdle), ms. */
   readonly idleMs: number;
-  /** Called with each uplink (client → target) byte count. */
-  readonly onUplink?: (n: number) => void;
-  /** Called with each downlink (target → client) byte count. */
-  readonly onDownlink?: (n: number) => void;
 }
 
 /** How an exchange ended: whether the client connection stays open, and the first error if any. */

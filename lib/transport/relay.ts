@@ -2,18 +2,22 @@
 import type { ByteStream } from "../core/stream.ts";
 import { ActivityTimer } from "./activity_timer.ts";
 
+/** Byte counters of one proxied session, called as bytes are relayed. */
+export interface ByteCounters {
+  /** Called with each uplink (client → target) byte count. */
+  readonly onUplink?: (n: number) => void;
+  /** Called with each downlink (target → client) byte count. */
+  readonly onDownlink?: (n: number) => void;
+}
+
 /** Timeouts and counters of one relay. */
-export interface RelayOptions {
+export interface RelayOptions extends ByteCounters {
   /** Inactivity timeout while both directions are open (policy connIdle), ms. */
   readonly idleMs: number;
   /** After the downlink finished, how long the uplink may stay idle (policy uplinkOnly), ms. */
   readonly uplinkOnlyMs: number;
   /** After the uplink finished, how long the downlink may stay idle (policy downlinkOnly), ms. */
   readonly downlinkOnlyMs: number;
-  /** Called with each uplink (client → target) byte count. */
-  readonly onUplink?: (n: number) => void;
-  /** Called with each downlink (target → client) byte count. */
-  readonly onDownlink?: (n: number) => void;
 }
 
 /** How a relay ended. */
