@@ -37,7 +37,9 @@ export const directDialer: NetDialer = {
 
 /**
  * Dials through the outbound tagged `via` (V2Ray's `proxySettings.tag`): its dial() carries the
- * connection, so the chained outbound's bytes become that outbound's payload.
+ * connection, so the chained outbound's bytes become that outbound's payload. `transportLayer`
+ * changes nothing: V2Ray's false skips streamSettings and true runs them over the proxy, and with
+ * plain TCP only both send the same TCP stream through it.
  */
 export class ChainDialer implements NetDialer {
   /** The tag of the outbound that carries the connections. */
