@@ -53,6 +53,12 @@ const cases: [string, string[]][] = [
     "routing.rules[3]: this rule has no effective fields",
   ]],
   ["missing_port.json", ["inbounds[0].port: is required"]],
+  ["chain_loop.json", [
+    'outbounds[0].proxySettings.tag: outbound chain loops: "a" → "b" → "a"',
+    'outbounds[1].proxySettings.tag: outbound chain loops: "b" → "a" → "b"',
+    'outbounds[2].proxySettings.tag: outbound chain loops: "self" → "self"',
+  ]],
+  ["chain_missing.json", ['outbounds[0].proxySettings.tag: no outbound has tag "hop"']],
   ["unsupported_transport.json", ['outbounds[0].streamSettings.network: "kcp" is not supported']],
   ["unsupported_geoip.json", [
     'routing.rules[0].ip[0]: "geoip:private": geoip: is not supported yet',
@@ -276,16 +282,33 @@ Deno.test("a refused true keeps the schema's own message instead of 'true is not
   );
 });
 
-Deno.test("proxySettings chaining is refused by name rather than ignored", () => {
+Deno.test("proxySettings: a chain that ends is accepted; only the looping outbounds are errors", async () => {
+  const errors = await errorsOf("chain_loop.json");
+  // "ok" → "direct" ends, so it is no error; the three looping outbounds are.
+  assertEquals(errors.filter((e) => e.includes("proxySettings")).length, 3, errors.join("\n"));
   const r = validateConfig({
-    outbounds: [{ tag: "a", protocol: "freedom", proxySettings: { tag: "b" } }, {
-      tag: "b",
-      protocol: "freedom",
-    }],
+    outbounds: [
+      { tag: "a", protocol: "freedom", proxySettings: { tag: "b" } },
+      {
+        tag: "b",
+        protocol: "vmess",
+        proxySettings: { tag: "c", transportLayer: true },
+        settings: {
+          vnext: [{
+            address: "127.0.0.1",
+            port: 1,
+            users: [{ id: "b831381d-6324-4d53-ad4f-8cda48b30811" }],
+          }],
+        },
+      },
+      { tag: "c", protocol: "freedom" },
+      { tag: "bh", protocol: "blackhole", proxySettings: { tag: "c" } },
+    ],
   });
-  assertEquals(r.config, undefined);
+  assertEquals(r.issues.filter((i) => i.severity === "error"), []);
+  assertEquals(r.config?.outbounds[0].proxySettings?.tag, "b");
   assertStringIncludes(
     r.issues.map(formatIssue).join("\n"),
-    "outbounds[0].proxySettings.tag: outbound chaining",
+    "outbounds[3].proxySettings.tag: has no effect: a blackhole outbound opens no connection",
   );
 });

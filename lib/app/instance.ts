@@ -4,7 +4,7 @@ import { resolvePolicy } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import { createInbound } from "../inbound/mod.ts";
-import { createOutbound } from "../outbound/mod.ts";
+import { ChainDialer, createOutbound, directDialer } from "../outbound/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "./dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
@@ -34,7 +34,15 @@ export class Instance {
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
     const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
-    dispatcher.setOutbounds(this.#config.outbounds.map((o) => createOutbound(o, ctx)));
+    // proxySettings.tag: the outbound dials through another one, found when it dials.
+    const lookup = (tag: string) => dispatcher.outbound(tag);
+    dispatcher.setOutbounds(this.#config.outbounds.map((o) => {
+      const via = o.proxySettings?.tag;
+      const dialer = via === undefined
+        ? directDialer
+        : new ChainDialer(o.tag ?? "", via, lookup, this.#logger);
+      return createOutbound(o, ctx, dialer);
+    }));
     try {
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);

@@ -4,6 +4,7 @@ import { configError, type ConfigIssue, configWarning, type JsonPath } from "./i
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
 import { ipBytes, parseCidr } from "../routing/cidr.ts";
+import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
   INBOUND_PROTOCOLS,
@@ -238,20 +239,7 @@ export function validateConfig(raw: unknown): ValidationResult {
   if (root.inbounds.length > 0 && root.outbounds.length === 0) {
     issues.push(configError(["outbounds"], "at least one outbound is needed to carry traffic"));
   }
-  root.outbounds.forEach((ob, i) => {
-    const t = ob.proxySettings?.tag;
-    if (t !== undefined) {
-      // Chaining is not implemented: refusing it beats silently dialing direct.
-      issues.push(
-        configError(
-          ["outbounds", i, "proxySettings", "tag"],
-          outTags.has(t)
-            ? "outbound chaining (proxySettings) is not supported yet"
-            : `no outbound has tag ${JSON.stringify(t)}`,
-        ),
-      );
-    }
-  });
+  issues.push(...chainIssues(root.outbounds));
   root.inbounds.forEach((ib, i) => {
     const to = ib.protocol === "vmess"
       ? (ib.settings as { detour?: { to?: unknown } } | undefined)?.detour?.to

@@ -7,8 +7,8 @@ import { DenorayError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { InstanceContext } from "../app/context.ts";
-import { dialTcp } from "../transport/tcp.ts";
 import { UdpSocketStream } from "../transport/udp.ts";
+import { directDialer, type NetDialer } from "./dialer.ts";
 
 type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;
 
@@ -17,12 +17,14 @@ export class FreedomOutbound implements Outbound {
   readonly tag: string;
   readonly #config: FreedomConfig;
   readonly #ctx: InstanceContext;
+  readonly #dialer: NetDialer;
 
-  /** A freedom outbound. */
-  constructor(config: FreedomConfig, ctx: InstanceContext) {
+  /** A freedom outbound that opens its connections with `dialer`. */
+  constructor(config: FreedomConfig, ctx: InstanceContext, dialer = directDialer) {
     this.tag = config.tag ?? "";
     this.#config = config;
     this.#ctx = ctx;
+    this.#dialer = dialer;
   }
 
   // redirect "host:port" replaces the destination (an empty host or port 0 keeps that part).
@@ -59,14 +61,17 @@ export class FreedomOutbound implements Outbound {
     const d = this.#target(destination);
     const host = await this.#resolve(d.address);
     const level = this.#ctx.policy.level(session.user?.level ?? this.#config.settings.userLevel);
-    return await dialTcp(host, d.port, level.bufferSize);
+    return await this.#dialer.dialStream(session, host, d.port, level.bufferSize);
   }
 
   /** A UDP socket for datagrams to `destination` (and any other peer the client names). */
-  async dialPacket(_session: Session, destination: Destination): Promise<PacketStream> {
+  async dialPacket(session: Session, destination: Destination): Promise<PacketStream> {
     const d = this.#target(destination);
     // domainStrategy applies to datagrams as to TCP; the socket's family follows the address used.
     const host = await this.#resolve(d.address);
+    if (this.#dialer.dialPacket) {
+      return this.#chainedPacket(session, destination, { ...d, address: host });
+    }
     const inner = UdpSocketStream.bind(addressKind(host) === "ipv6" ? "::" : "0.0.0.0");
     const resolve = (a: string) => (a === d.address ? Promise.resolve(host) : this.#resolve(a));
     // With a redirect, every datagram goes to the redirect target; replies look like the original peer's.
@@ -83,6 +88,24 @@ export class FreedomOutbound implements Outbound {
           peer: { ...peer, address: await resolve(peer.address) },
         });
       },
+      close: () => inner.close(),
+    };
+  }
+
+  // Through a proxy outbound: one flow to the (redirected, resolved) target, as V2Ray's freedom
+  // writes every datagram of a flow to its first destination; replies carry the original peer.
+  async #chainedPacket(
+    session: Session,
+    destination: Destination,
+    target: Destination,
+  ): Promise<PacketStream> {
+    const inner = await this.#dialer.dialPacket!(session, target);
+    return {
+      read: async () => {
+        const p = await inner.read();
+        return p === null ? null : { data: p.data, peer: destination };
+      },
+      write: (p) => inner.write({ data: p.data, peer: target }),
       close: () => inner.close(),
     };
   }

@@ -5,14 +5,21 @@ import type { InstanceContext } from "../app/context.ts";
 import { BlackholeOutbound } from "./blackhole.ts";
 import { FreedomOutbound } from "./freedom.ts";
 import { VmessOutbound } from "./vmess.ts";
+import { directDialer, type NetDialer } from "./dialer.ts";
 
-/** Builds the outbound a config entry describes. */
-export function createOutbound(config: OutboundConfig, ctx: InstanceContext): Outbound {
+export { ChainDialer, ChainError, directDialer, type NetDialer } from "./dialer.ts";
+
+/** Builds the outbound a config entry describes; it opens its connections with `dialer`. */
+export function createOutbound(
+  config: OutboundConfig,
+  ctx: InstanceContext,
+  dialer: NetDialer = directDialer,
+): Outbound {
   switch (config.protocol) {
     case "vmess":
-      return new VmessOutbound(config, ctx);
+      return new VmessOutbound(config, ctx, dialer);
     case "freedom":
-      return new FreedomOutbound(config, ctx);
+      return new FreedomOutbound(config, ctx, dialer);
     case "blackhole":
       return new BlackholeOutbound(config);
   }

@@ -11,6 +11,7 @@ import type { VmessBodyStream } from "../vmess_io/body_stream.ts";
 import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import { ServerList, type VmessEndpoint } from "../vmess_io/server_list.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
+import { directDialer, type NetDialer } from "./dialer.ts";
 
 type VmessOutboundConfig = Extract<OutboundConfig, { protocol: "vmess" }>;
 
@@ -19,11 +20,13 @@ export class VmessOutbound implements Outbound {
   readonly tag: string;
   readonly #servers: ServerList;
   readonly #ctx: InstanceContext;
+  readonly #dialer: NetDialer;
 
-  /** Servers and users from `config.settings.vnext`. */
-  constructor(config: VmessOutboundConfig, ctx: InstanceContext) {
+  /** Servers and users from `config.settings.vnext`; servers are reached through `dialer`. */
+  constructor(config: VmessOutboundConfig, ctx: InstanceContext, dialer = directDialer) {
     this.tag = config.tag ?? "";
     this.#ctx = ctx;
+    this.#dialer = dialer;
     this.#servers = new ServerList(
       config.settings.vnext.map((s) =>
         s.users.map((u): VmessEndpoint => ({
@@ -71,9 +74,10 @@ export class VmessOutbound implements Outbound {
     let last: unknown;
     for (const ep of this.#servers.candidates()) {
       this.#ctx.logger.debug(`vmess ${this.tag}: connecting to ${ep.address}:${ep.port}`);
+      const bufferSize = this.#ctx.policy.level(session.user?.level ?? ep.level).bufferSize;
       try {
         return await connectVmess(ep, destination, {
-          bufferSize: this.#ctx.policy.level(session.user?.level ?? ep.level).bufferSize,
+          dial: (address, port) => this.#dialer.dialStream(session, address, port, bufferSize),
           onSwitchAccount: this.#switchAccount,
         });
       } catch (e) {

@@ -12,7 +12,7 @@ export type Prelude = (bytes: Uint8Array) => Uint8Array | null;
 
 /** How a VmessBodyStream is put together. */
 export interface BodyStreamParts {
-  /** The transport (a TcpStream). */
+  /** The transport: a TcpStream, or a stream through another outbound (proxySettings). */
   readonly transport: ByteStream;
   /** Encodes what we send. */
   readonly writer: BodyWriter;

@@ -4,7 +4,7 @@
  */
 import type { Destination } from "../core/destination.ts";
 import { randomBytes, randomInt } from "../core/bytes.ts";
-import { dialTcp } from "../transport/tcp.ts";
+import type { ByteStream } from "../core/stream.ts";
 import {
   BodyReader,
   BodyWriter,
@@ -27,8 +27,8 @@ export const CLIENT_CHUNK_PAYLOAD = 16384 - 16;
 
 /** Options of one client connection. */
 export interface ClientConnectOptions {
-  /** Read buffer of the socket. */
-  readonly bufferSize: number;
+  /** Opens the transport to the server: a TCP socket, or a stream through another outbound. */
+  readonly dial: (address: string, port: number) => Promise<ByteStream>;
   /** Called with a SwitchAccount command from the server, if one arrives. */
   readonly onSwitchAccount?: (cmd: SwitchAccount, endpoint: VmessEndpoint) => void;
 }
@@ -39,7 +39,7 @@ export async function connectVmess(
   destination: Destination,
   opts: ClientConnectOptions,
 ): Promise<VmessBodyStream> {
-  const transport = await dialTcp(endpoint.address, endpoint.port, opts.bufferSize);
+  const transport = await opts.dial(endpoint.address, endpoint.port);
   try {
     const account = ClientAccount.of(endpoint.id, endpoint.alterId);
     const choice = clientBodyChoice(endpoint.security, endpoint.authenticatedLength);
