@@ -79,3 +79,22 @@ Deno.test("routing: an empty list is no condition, and a bare '/' prefix is the 
   assertEquals(r.route(session(), tcp("10.9.9.9")), "b");
   assertEquals(r.route(session(), tcp("10.9.9.8")), null);
 });
+
+Deno.test("routing: an IPv4-mapped IPv6 source or destination matches IPv4 blocks, as V2Ray", () => {
+  const r = router([
+    { type: "field", source: ["127.0.0.1/32"], outboundTag: "a" },
+    { type: "field", ip: ["10.0.0.0/8"], outboundTag: "b" },
+    { type: "field", ip: ["::/0"], outboundTag: "c" },
+  ]);
+  // What a listener on "::" reports for an IPv4 client.
+  const mapped = session({ source: { address: "::ffff:127.0.0.1", port: 1 } });
+  assertEquals(r.route(mapped, tcp("1.1.1.1")), "a");
+  assertEquals(
+    r.route(session({ source: { address: "::ffff:7f00:1", port: 1 } }), tcp("1.1.1.1")),
+    "a",
+  );
+  assertEquals(r.route(session(), tcp("::ffff:10.1.2.3")), "b");
+  // Only ::ffff:0:0/96 is IPv4; other IPv6 addresses with an IPv4 tail stay IPv6.
+  assertEquals(r.route(session(), tcp("::10.1.2.3")), "c");
+  assertEquals(r.route(session(), tcp("64:ff9b::10.1.2.3")), "c");
+});

@@ -9,9 +9,16 @@ export interface Cidr {
   readonly prefix: number;
 }
 
-/** The bytes of an IP literal, or null. */
+/**
+ * The bytes of an IP literal, or null. An IPv4-mapped IPv6 address (::ffff:a.b.c.d, the source a
+ * dual-stack "::" listener sees for an IPv4 client) is its IPv4 address, as V2Ray's net.IPAddress.
+ */
 export function ipBytes(s: string): Uint8Array | null {
-  return isIPv4(s) ? ipv4Bytes(s) : parseIPv6(s);
+  if (isIPv4(s)) return ipv4Bytes(s);
+  const b = parseIPv6(s);
+  const mapped = b !== null && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff &&
+    b[11] === 0xff;
+  return mapped ? b.slice(12) : b;
 }
 
 /**
