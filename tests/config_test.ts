@@ -312,3 +312,48 @@ Deno.test("proxySettings: a chain that ends is accepted; only the looping outbou
     "outbounds[3].proxySettings.tag: has no effect: a blackhole outbound opens no connection",
   );
 });
+
+Deno.test("network lists and port lists read as V2Ray reads them", () => {
+  const rule = (extra: Record<string, unknown>) =>
+    validateConfig({
+      inbounds: [{ tag: "in", port: 1, protocol: "socks", settings: {} }],
+      outbounds: [{ tag: "out", protocol: "freedom" }],
+      routing: { rules: [{ type: "field", outboundTag: "out", ...extra }] },
+    });
+  for (
+    const [network, want] of [
+      ["tcp", "tcp"],
+      ["udp,tcp", "tcp,udp"],
+      [" TCP , udp ", "tcp,udp"],
+      [["udp"], "udp"],
+      [["tcp", "udp"], "tcp,udp"],
+    ] as const
+  ) {
+    assertEquals(rule({ network }).config?.routing.rules[0].network, want, JSON.stringify(network));
+  }
+  for (const network of ["quic", "", []]) {
+    const r = rule({ network });
+    assertEquals(r.config, undefined, JSON.stringify(network));
+    assertStringIncludes(r.issues.map(formatIssue).join("\n"), "routing.rules[0].network:");
+  }
+  assertEquals(rule({ port: "53,,80, 1000-1002" }).config?.routing.rules[0].port, [
+    { from: 53, to: 53 },
+    { from: 80, to: 80 },
+    { from: 1000, to: 1002 },
+  ]);
+  // An empty port list is no condition, so a rule with nothing else has no effective fields.
+  assertStringIncludes(
+    rule({ port: "" }).issues.map(formatIssue).join("\n"),
+    "routing.rules[0]: this rule has no effective fields",
+  );
+  const door = validateConfig({
+    inbounds: [{
+      port: 1,
+      protocol: "dokodemo-door",
+      settings: { address: "1.2.3.4", port: 2, network: ["udp", "tcp"] },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  const s = door.config?.inbounds[0].settings as { network?: string } | undefined;
+  assertEquals(s?.network, "tcp,udp");
+});

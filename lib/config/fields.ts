@@ -59,6 +59,27 @@ export const stringList = z.union([z.string(), z.array(z.string())]).transform((
   typeof v === "string" ? v.split(",").map((s) => s.trim()).filter((s) => s !== "") : v
 );
 
+/**
+ * A V2Ray NetworkList: "tcp", "udp", both comma-separated in any order and case, or an array of
+ * them; normalised to "tcp", "udp" or "tcp,udp".
+ */
+export const networkList = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+  const items = (typeof v === "string" ? v.split(",") : v).map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
+  const bad = items.find((s) => s !== "tcp" && s !== "udp");
+  if (bad !== undefined || items.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: bad === undefined
+        ? 'names no network (use "tcp", "udp" or "tcp,udp")'
+        : `${JSON.stringify(bad)} is not a network: use "tcp", "udp" or "tcp,udp"`,
+    });
+    return z.NEVER;
+  }
+  const tcp = items.includes("tcp"), udp = items.includes("udp");
+  return tcp && udp ? "tcp,udp" : tcp ? "tcp" : "udp";
+});
+
 /** A V2Ray PortRange: a number, "n", or "a-b"; parsed to {from, to}; 0 lets the OS choose. */
 export const portRange = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const m = typeof v === "number"

@@ -1,6 +1,6 @@
 /** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
 import { z } from "zod";
-import { choice, inert, ipAddress, portRange, stringList } from "./fields.ts";
+import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
 
 const NETWORKS_V2RAY_HAS = [
   "kcp",
@@ -68,9 +68,14 @@ export const outbound = z.strictObject({
   }).optional(),
 });
 
-/** A V2Ray PortList: a number, "a-b", or a comma list of both; parsed to ranges. */
+/**
+ * A V2Ray PortList: a number, "a-b", or a comma list of both; parsed to ranges. Empty items are
+ * skipped as V2Ray skips them, so "" is an empty list (no condition in a rule).
+ */
 export const portList = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const parts = typeof v === "number" ? [String(v)] : v.split(",").map((s) => s.trim());
+  const parts = typeof v === "number"
+    ? [String(v)]
+    : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const out: { from: number; to: number }[] = [];
   for (const p of parts) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(p);
@@ -101,7 +106,7 @@ export const rule = z.strictObject({
   ip: z.array(z.string()).optional(),
   port: portList.optional(),
   sourcePort: portList.optional(),
-  network: choice(["tcp", "udp", "tcp,udp"] as const).optional(),
+  network: networkList.optional(),
   source: z.array(z.string()).optional(),
   user: z.array(z.string()).optional(),
   protocol: refused("matching on sniffed protocol is not supported (sniffing is not implemented)")

@@ -119,7 +119,7 @@ const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
 // V2Ray 4.34 refuses a rule whose conditions are all absent or empty lists.
 function hasCondition(r: schema.RuleConfig): boolean {
   return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag].some((l) => l?.length) ||
-    r.port !== undefined || r.sourcePort !== undefined || r.network !== undefined;
+    Boolean(r.port?.length) || Boolean(r.sourcePort?.length) || r.network !== undefined;
 }
 
 function cidrProblem(v: string): string {

@@ -60,11 +60,11 @@ export function compileRule(r: RuleConfig): CompiledRule {
       });
     });
   }
-  if (r.port) {
+  if (r.port?.length) {
     const ranges = r.port;
     checks.push((_, d) => inRanges(d.port, ranges));
   }
-  if (r.sourcePort) {
+  if (r.sourcePort?.length) {
     const ranges = r.sourcePort;
     checks.push((s) => inRanges(s.source.port, ranges));
   }
