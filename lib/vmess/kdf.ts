@@ -1,21 +1,22 @@
 /**
  * VMess AEAD KDF (spec §2.1): HMAC-SHA256 keyed "VMess AEAD KDF", nested once per label: each
- * label's HMAC uses the previous level as its hash. A KDF of d labels therefore costs 2^d HMACs
- * at the base; each is two SHA-256 runs resumed from precomputed key-pad states (node's
- * Hash.copy), and the messages go in as parts, never concatenated. That took a 3-label KDF from
- * ~116 µs (createHmac per base call) to ~35 µs here, and a connection's header needs four.
+ * label's HMAC uses the previous level as its hash. A KDF of d labels therefore costs 2^(d+1)
+ * SHA-256 runs, and a connection's header needs four KDFs of three labels, which made the KDF the
+ * largest per-connection cost (`deno task profile -- --workload rate`). Every SHA-256 run here
+ * resumes a state that has already absorbed the fixed 64-byte key pads in front of its message
+ * (node's Hash.copy), so each costs one copy, one update and one digest.
  */
 import { createHash, type Hash as NodeHash } from "node:crypto";
 import { utf8 } from "../core/bytes.ts";
 
-/** One level of the nesting: a hash of the concatenation of `parts`. */
-type Level = (parts: readonly Uint8Array[]) => Uint8Array;
-
 const BLOCK = 64;
 
-// SHA-256 states that have absorbed one 64-byte block: resumed by copy, never finished.
-function absorbed(block: Uint8Array): NodeHash {
-  return createHash("sha256").update(block);
+/** One level of the nesting: a hash, and the same hash with a 64-byte block absorbed up front. */
+interface Level {
+  /** The hash of `message` (after whatever this level has absorbed already). */
+  run(message: Uint8Array): Uint8Array;
+  /** This level with `block` absorbed first, computed once. */
+  prefixed(block: Uint8Array): Level;
 }
 
 function pads(key: Uint8Array): { ipad: Uint8Array; opad: Uint8Array } {
@@ -27,23 +28,32 @@ function pads(key: Uint8Array): { ipad: Uint8Array; opad: Uint8Array } {
   return { ipad, opad };
 }
 
-// The base level, HMAC-SHA256 under the fixed key; its key is shorter than a block.
-const BASE = (() => {
-  const { ipad, opad } = pads(utf8("VMess AEAD KDF"));
-  const inner = absorbed(ipad), outer = absorbed(opad);
-  const level: Level = (parts) => {
-    const h = inner.copy();
-    for (const p of parts) h.update(p);
-    return new Uint8Array(outer.copy().update(h.digest()).digest());
+// HMAC-SHA256 under the base key, its inner hash resumed from `inner` (the key pad and any blocks
+// absorbed after it) and its outer hash from `outer`. Buffers are Uint8Arrays: no copies.
+function baseLevel(inner: NodeHash, outer: NodeHash): Level {
+  return {
+    run: (message) => outer.copy().update(inner.copy().update(message).digest()).digest(),
+    prefixed: (block) => baseLevel(inner.copy().update(block), outer),
   };
-  return level;
-})();
-
-// HMAC of `key` over the hash `h` (block 64), as VMess nests it.
-function hmacOver(h: Level, key: Uint8Array): Level {
-  const { ipad, opad } = pads(key.length > BLOCK ? h([key]) : key);
-  return (parts) => h([opad, h([ipad, ...parts])]);
 }
+
+// HMAC of `key` over the level `h`: h(opad ‖ h(ipad ‖ m)), both pads absorbed ahead of time.
+function hmacLevel(h: Level, key: Uint8Array): Level {
+  const { ipad, opad } = pads(key.length > BLOCK ? h.run(key) : key);
+  return nested(h.prefixed(ipad), h.prefixed(opad));
+}
+
+function nested(inner: Level, outer: Level): Level {
+  return {
+    run: (message) => outer.run(inner.run(message)),
+    prefixed: (block) => nested(inner.prefixed(block), outer),
+  };
+}
+
+const BASE: Level = (() => {
+  const { ipad, opad } = pads(utf8("VMess AEAD KDF"));
+  return baseLevel(createHash("sha256").update(ipad), createHash("sha256").update(opad));
+})();
 
 // Levels for string labels, which are constants in the protocol: built once per label path (the
 // bound only guards against a caller that would pass varying strings).
@@ -62,19 +72,20 @@ function levelFor(labels: readonly (string | Uint8Array)[]): Level {
         h = cached;
         continue;
       }
-      h = hmacOver(h, utf8(l));
+      h = hmacLevel(h, utf8(l));
       if (levels.size < MAX_CACHED_LEVELS) levels.set(path, h);
       continue;
     }
     cacheable = false;
-    h = hmacOver(h, typeof l === "string" ? utf8(l) : l);
+    h = hmacLevel(h, typeof l === "string" ? utf8(l) : l);
   }
   return h;
 }
 
 /** KDF(key, label1, label2, …): 32 bytes. Labels are strings (UTF-8) or raw bytes. */
 export function kdf(key: Uint8Array, ...labels: (string | Uint8Array)[]): Uint8Array {
-  return levelFor(labels)([key]);
+  // A plain array for callers: node's Buffer.slice() would hand out views, not copies.
+  return new Uint8Array(levelFor(labels).run(key));
 }
 
 /** The first 16 bytes of kdf(). */
