@@ -9,7 +9,7 @@ export interface Row {
   readonly p50Ms?: number;
   readonly p99Ms?: number;
   readonly connPerSec?: number;
-  /** Round trips of the connection-rate run that failed. */
+  /** Round trips of the connection-rate run that failed or stalled (cut after over 1 s). */
   readonly failedConns?: number;
   readonly kibPerIdleConn?: number;
   /** Why the row has no figures. */
@@ -27,11 +27,13 @@ const COLUMNS = [
 
 /** A Markdown table; ratios are against the v2ray → v2ray row of the same security. */
 export function formatTable(rows: readonly Row[]): string {
-  const head = `| pair | security | ${COLUMNS.map(([, h]) => h).join(" | ")} |`;
-  const sep = `| --- | --- | ${COLUMNS.map(() => "---").join(" | ")} |`;
+  const head = `| pair | security | ${COLUMNS.map(([, h]) => h).join(" | ")} | stalled |`;
+  const sep = `| --- | --- | ${COLUMNS.map(() => "---").join(" | ")} | --- |`;
   const lines = rows.map((r) => {
     if (r.error) {
-      return `| ${r.pair} | ${r.security} | ${COLUMNS.map(() => "–").join(" | ")} | (${r.error})`;
+      return `| ${r.pair} | ${r.security} | ${
+        COLUMNS.map(() => "–").join(" | ")
+      } | – | (${r.error})`;
     }
     const base = rows.find((b) =>
       b.pair === "v2ray → v2ray" && b.security === r.security && !b.error
@@ -42,8 +44,7 @@ export function formatTable(rows: readonly Row[]): string {
       const ratio = b ? ` (${(v / b).toFixed(2)}×)` : "";
       return `${v.toFixed(digits)}${ratio}`;
     });
-    const failed = r.failedConns ? ` (${r.failedConns} conn round trips failed)` : "";
-    return `| ${r.pair} | ${r.security} | ${cells.join(" | ")} |${failed}`;
+    return `| ${r.pair} | ${r.security} | ${cells.join(" | ")} | ${r.failedConns ?? 0} |`;
   });
   return [head, sep, ...lines].join("\n");
 }
