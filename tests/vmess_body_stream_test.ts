@@ -169,3 +169,24 @@ Deno.test("VmessBodyStream: a write still on the socket keeps its bytes while th
   pieces.forEach((p, i) => want.set(p, i * 40_000));
   assertEquals(digest(all), digest(want));
 });
+
+Deno.test("VmessBodyStream: a raw body's write (security zero) holds the caller until it is sent", async () => {
+  const key = randomBytes(16), iv = randomBytes(16);
+  // zero clears S and M, so P (which needs M) must not be set either.
+  const options = Option.ChunkStream | Option.ChunkMasking;
+  const params = { security: "zero" as const, options, key, iv, packet: false };
+  const transport = new GatedTransport();
+  const stream = new VmessBodyStream({
+    transport,
+    writer: new BodyWriter(params),
+    reader: new BodyReader(params),
+  });
+  const source = patternBytes(1000, 7), original = source.slice();
+  let returned = false;
+  const writing = stream.write(source).then(() => returned = true);
+  for (let i = 0; i < 20; i++) await Promise.resolve(); // let a premature return happen
+  assert(!returned, "the caller's buffer is the wire: write() must wait for the transport");
+  await transport.release();
+  await writing;
+  assertEquals(digest(transport.sent[0]), digest(original));
+});

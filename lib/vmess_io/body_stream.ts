@@ -30,7 +30,7 @@ export interface BodyStreamParts {
   readonly flushAfterMs?: number;
 }
 
-/** Plaintext in and out of one VMess connection; one read() returns one decoded chunk. */
+/** Plaintext in and out of one VMess connection; one read() returns what one transport read decoded. */
 export class VmessBodyStream implements ByteStream {
   readonly #transport: ByteStream;
   readonly #writer: BodyWriter;
@@ -143,12 +143,15 @@ export class VmessBodyStream implements ByteStream {
   /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
   async write(data: Uint8Array): Promise<void> {
     // The seal has used `data` up, so the caller may read into its buffer again while these
-    // bytes are sent: one write stays in flight, and the wait is for the one before it.
+    // bytes are sent: one write stays in flight, and the wait is for the one before it. A raw
+    // body's wire is `data` itself, though: that one must be sent before the caller gets it back.
     const previous = this.#inFlight;
-    this.#inFlight = this.#send(this.#writer.write(data, this.#wireBuffer(data.length)));
+    const wire = this.#writer.write(data, this.#wireBuffer(data.length));
+    const sending = this.#send(wire);
+    this.#inFlight = sending;
     this.#writesRunning++;
     try {
-      await previous;
+      await (wire.buffer === data.buffer ? sending : previous);
     } finally {
       this.#writesRunning--;
     }
