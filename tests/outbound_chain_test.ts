@@ -4,13 +4,13 @@ import { RunningInstance } from "./helpers/instance.ts";
 import {
   digest,
   EchoServer,
+  freePort,
   patternBytes,
   sendAndReceive,
   UdpEchoServer,
   udpRoundTrips,
 } from "./helpers/net.ts";
 import { V2Ray } from "./helpers/v2ray.ts";
-import { freePort } from "./helpers/net.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 
 const ID_HOP = "b831381d-6324-4d53-ad4f-8cda48b30811";
@@ -45,6 +45,17 @@ function vmessOut(tag: string, address: string, port: number, id: string, via?: 
   };
 }
 
+/** A dokodemo-door inbound on a free loopback port, to 127.0.0.1:target. */
+function door(tag: string, target: number, network: "tcp" | "udp" = "tcp") {
+  return {
+    tag,
+    listen: "127.0.0.1",
+    port: 0,
+    protocol: "dokodemo-door",
+    settings: { address: "127.0.0.1", port: target, network },
+  };
+}
+
 /** Sends 1 MiB through 127.0.0.1:port, half-closes, and checks the echo's checksum. */
 async function echoThrough(port: number, seed: number): Promise<number> {
   const data = patternBytes(1 << 20, seed);
@@ -65,19 +76,7 @@ Deno.test("chain: a vmess outbound reaches its server through another vmess outb
   // The hop redirects to the end server: a direct dial of UNREACHABLE could not get there.
   await using hop = await vmessServer(ID_HOP, "hop@test", `127.0.0.1:${end.port()}`);
   await using client = await RunningInstance.start({
-    inbounds: [{
-      tag: "tcp-in",
-      listen: "127.0.0.1",
-      port: 0,
-      protocol: "dokodemo-door",
-      settings: { address: "127.0.0.1", port: echo.port },
-    }, {
-      tag: "udp-in",
-      listen: "127.0.0.1",
-      port: 0,
-      protocol: "dokodemo-door",
-      settings: { address: "127.0.0.1", port: udpEcho.port, network: "udp" },
-    }],
+    inbounds: [door("tcp-in", echo.port), door("udp-in", udpEcho.port, "udp")],
     outbounds: [
       vmessOut("out", UNREACHABLE, 443, ID_END, "hop"),
       vmessOut("hop", "127.0.0.1", hop.port(), ID_HOP),
@@ -114,12 +113,7 @@ Deno.test("chain: the hop may be V2Ray 4.34's VMess server (double tunnel, inter
     outbounds: [{ protocol: "freedom", settings: { redirect: `127.0.0.1:${end.port()}` } }],
   }, [v2rayPort]);
   await using client = await RunningInstance.start({
-    inbounds: [{
-      listen: "127.0.0.1",
-      port: 0,
-      protocol: "dokodemo-door",
-      settings: { address: "127.0.0.1", port: echo.port },
-    }],
+    inbounds: [door("tcp-in", echo.port)],
     outbounds: [
       vmessOut("out", UNREACHABLE, 443, ID_END, "hop"),
       vmessOut("hop", "127.0.0.1", v2rayPort, ID_HOP),
@@ -136,22 +130,7 @@ Deno.test("chain: freedom with proxySettings dials its destination through a vme
   const access: string[] = [];
   const logger = new Logger("warning", { writeLine() {} }, memorySink(access));
   await using client = await RunningInstance.start({
-    inbounds: [
-      {
-        tag: "tcp-in",
-        listen: "127.0.0.1",
-        port: 0,
-        protocol: "dokodemo-door",
-        settings: { address: "127.0.0.1", port: echo.port },
-      },
-      {
-        tag: "udp-in",
-        listen: "127.0.0.1",
-        port: 0,
-        protocol: "dokodemo-door",
-        settings: { address: "127.0.0.1", port: udpEcho.port, network: "udp" },
-      },
-    ],
+    inbounds: [door("tcp-in", echo.port), door("udp-in", udpEcho.port, "udp")],
     outbounds: [
       { tag: "out", protocol: "freedom", proxySettings: { tag: "hop" } },
       vmessOut("hop", "127.0.0.1", hop.port(), ID_HOP),
