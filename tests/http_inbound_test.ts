@@ -20,6 +20,7 @@ import {
 } from "../lib/inbound/http_protocol.ts";
 import { clientResponseHead, parseResponseHead } from "../lib/inbound/http_response.ts";
 import { StreamReader } from "../lib/inbound/stream_reader.ts";
+import { exchange } from "../lib/inbound/http_exchange.ts";
 import {
   type BodyFraming,
   BodyScanner,
@@ -312,6 +313,49 @@ function chunkStream(chunks: Uint8Array[]): ByteStream {
     close: () => {},
   };
 }
+
+Deno.test("http exchange: a response that ends while the body upload is blocked frees the target at once", async () => {
+  // The origin answers at once but never takes the request body: that write blocks until close().
+  let targetClosed = false, clientClosed = false, answered = false, writes = 0;
+  let unblock: ((e: Error) => void) | undefined;
+  const target: ByteStream = {
+    read: () => {
+      if (answered) return Promise.resolve(null);
+      answered = true;
+      return Promise.resolve(utf8("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    },
+    write: () =>
+      writes++ === 0 ? Promise.resolve() : new Promise<void>((_, reject) => unblock = reject),
+    closeWrite: () => Promise.resolve(),
+    close: () => {
+      targetClosed = true;
+      unblock?.(new Error("closed"));
+    },
+  };
+  const received: Uint8Array[] = [];
+  const clientOut: ByteStream = {
+    read: () => Promise.resolve(null),
+    write: (b) => (received.push(b.slice()), Promise.resolve()),
+    closeWrite: () => Promise.resolve(),
+    close: () => clientClosed = true,
+  };
+  const result = await within(
+    exchange({
+      method: "POST",
+      head: utf8("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n"),
+      framing: { kind: "length", length: 1000 },
+      keepAlive: true,
+      clientIn: new StreamReader(chunkStream([new Uint8Array(100)])),
+      clientOut,
+      target,
+      idleMs: 300_000, // only closing the target can end this exchange in time
+    }),
+    "the exchange to end without waiting for connIdle",
+  );
+  assertEquals(result.keepAlive, false, "the request body was not all sent");
+  assert(targetClosed && clientClosed);
+  assertStringIncludes(text(received[0]), "200 OK");
+});
 
 Deno.test("stream reader: heads across reads, leftovers kept, clean end vs truncated vs too long", async () => {
   const two = "GET http://a/ HTTP/1.1\r\n\r\nGET http://b/ HTTP/1.1\r\n\r\nbody";

@@ -2,6 +2,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { digest, patternBytes } from "./helpers/net.ts";
 import { MIN_READ_BUFFER, TcpStream } from "../lib/transport/tcp.ts";
+import { ReusableBuffer } from "../lib/core/reusable_buffer.ts";
 
 Deno.test("TcpStream: reads start small, grow to the limit under bulk, bytes intact", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -34,4 +35,22 @@ Deno.test("TcpStream: reads start small, grow to the limit under bulk, bytes int
     server?.close();
     listener.close();
   }
+});
+
+Deno.test("ReusableBuffer: grows to the ask, reuses its array, shrinks after a run of small asks", () => {
+  const r = new ReusableBuffer();
+  const big = r.get(65536);
+  assertEquals(big.length, 65536);
+  const again = r.get(40000);
+  assertEquals(again.length, 40000);
+  assert(again.buffer === big.buffer, "a smaller ask reuses the array");
+  // Three small asks keep the big array; the fourth in a row replaces it with a fitting one.
+  for (let i = 0; i < 3; i++) assert(r.get(1000).buffer === big.buffer, `small ask ${i + 1}`);
+  const fitted = r.get(1000);
+  assert(fitted.buffer !== big.buffer && fitted.buffer.byteLength === 1000, "shrunk to fit");
+  // A large ask in between resets the run.
+  r.get(100_000);
+  for (let i = 0; i < 3; i++) r.get(10);
+  r.get(50_000);
+  assertEquals(r.get(10).buffer.byteLength, 100_000, "the run of small asks started over");
 });

@@ -71,6 +71,7 @@ export async function connectionRate(
       let conn: Deno.Conn | undefined;
       try {
         conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        if (performance.now() >= end) break; // connected after the cut: nothing would close it
         inFlight.set(conn, performance.now());
         await roundTrip(conn, msg, buf);
         if (performance.now() <= end) done++;

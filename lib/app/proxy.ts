@@ -39,7 +39,7 @@ export async function dialRouted(
   }
 }
 
-/** Byte counters of one session through one outbound (undefined without a `stats` section). */
+/** Byte counters of one session through one outbound (none without a `stats` section). */
 export function trafficCounters(
   ctx: InstanceContext,
   session: Session,

@@ -63,9 +63,8 @@ export const stringList = z.union([z.string(), z.array(z.string())]).transform((
  * A V2Ray NetworkList: "tcp", "udp", both comma-separated in any order and case, or an array of
  * them; normalised to "tcp", "udp" or "tcp,udp".
  */
-export const networkList = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
-  const items = (typeof v === "string" ? v.split(",") : v).map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== "");
+export const networkList = stringList.transform((list, ctx) => {
+  const items = list.map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
   const bad = items.find((s) => s !== "tcp" && s !== "udp");
   if (bad !== undefined || items.length === 0) {
     ctx.addIssue({

@@ -90,7 +90,7 @@ export function resolvePolicy(config: PolicyConfig | undefined): Policy {
 }
 
 /**
- * The policy of an inbound's sessions as V2Ray 4.34 computes it for http and dokodemo-door: a
+ * The policy of an inbound's sessions as V2Ray 4.34 computes it for socks, http and dokodemo-door: a
  * non-zero `settings.timeout` replaces connIdle, but only when `userLevel` is 0.
  */
 export function inboundPolicy(

@@ -30,27 +30,28 @@ export function createAead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
     algorithm === "aes-128-gcm"
       ? createDecipheriv("aes-128-gcm", k, nonce, opts)
       : createDecipheriv("chacha20-poly1305", k, nonce, opts);
+  // The chunk path seals straight into the wire buffer, without an intermediate sealed array.
+  const sealInto = (
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+    aad?: Uint8Array,
+  ) => {
+    const c = cipher(nonce);
+    if (aad) c.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = c.update(plaintext);
+    out.set(body, offset);
+    out.set(c.final(), offset + body.length);
+    out.set(c.getAuthTag(), offset + plaintext.length);
+  };
   return {
     seal(nonce, plaintext, aad) {
-      const c = cipher(nonce);
-      if (aad) c.setAAD(aad, { plaintextLength: plaintext.length });
       const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-      const body = c.update(plaintext);
-      out.set(body, 0);
-      const fin = c.final();
-      out.set(fin, body.length);
-      out.set(c.getAuthTag(), plaintext.length);
+      sealInto(nonce, plaintext, out, 0, aad);
       return out;
     },
-    // The chunk path: straight into the wire buffer, without an intermediate sealed array.
-    sealInto(nonce, plaintext, out, offset) {
-      const c = cipher(nonce);
-      const body = c.update(plaintext);
-      out.set(body, offset);
-      const fin = c.final();
-      out.set(fin, offset + body.length);
-      out.set(c.getAuthTag(), offset + plaintext.length);
-    },
+    sealInto,
     open(nonce, sealed, aad) {
       if (sealed.length < TAG_LENGTH) return null;
       const n = sealed.length - TAG_LENGTH;

@@ -15,7 +15,7 @@ import { withDeadline } from "./handshake_deadline.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { exchange } from "./http_exchange.ts";
 import { type BodyFraming, requestFraming } from "./http_message.ts";
-import { proxyResponse } from "./http_response.ts";
+import { PROXY_RESPONSES } from "./http_response.ts";
 import {
   clientKeepAlive,
   header,
@@ -30,13 +30,7 @@ type HttpConfig = Extract<InboundConfig, { protocol: "http" }>;
 
 const RESPONSES = {
   established: utf8("HTTP/1.1 200 Connection established\r\n\r\n"),
-  badRequest: proxyResponse(400, "Bad Request"),
-  authRequired: proxyResponse(
-    407,
-    "Proxy Authentication Required",
-    'Proxy-Authenticate: Basic realm="proxy"\r\n',
-  ),
-  unavailable: proxyResponse(503, "Service Unavailable"),
+  ...PROXY_RESPONSES,
 };
 
 /** An HTTP proxy server. */

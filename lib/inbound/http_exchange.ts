@@ -7,7 +7,7 @@ import { type BodyFraming, BodyScanner, responseFraming } from "./http_message.t
 import {
   clientResponseHead,
   parseResponseHead,
-  proxyResponse,
+  PROXY_RESPONSES,
   RESPONSE_HEAD_LIMIT,
 } from "./http_response.ts";
 import { StreamReader } from "./stream_reader.ts";
@@ -40,8 +40,7 @@ export interface ExchangeResult {
   readonly error?: unknown;
 }
 
-const BAD_REQUEST = proxyResponse(400, "Bad Request");
-const UNAVAILABLE = proxyResponse(503, "Service Unavailable");
+const { badRequest: BAD_REQUEST, unavailable: UNAVAILABLE } = PROXY_RESPONSES;
 
 /** Copies the body `scanner` frames from `from` to `to`; an early end is a ProtocolError unless framing allows. */
 async function copyBody(
@@ -127,8 +126,10 @@ export async function exchange(p: ExchangeParams): Promise<ExchangeResult> {
     // The response is cut, failed, or came before the whole request body: this connection is done.
     if (failed?.response && !responded) await p.clientOut.write(failed.response).catch(() => {});
     p.clientOut.close();
+    // An upload may still be blocked writing to a target that stopped reading: unblock it.
+    p.target.close();
   }
-  await uploading; // Settles at once now: it finished, or its stream was just closed.
+  await uploading; // Settles at once now: it finished, or its streams were just closed.
   timer.stop();
   p.target.close();
   if (failed) return { keepAlive: false, error: failed.error };

@@ -47,3 +47,14 @@ export function proxyResponse(status: number, reason: string, extra = ""): Uint8
     `HTTP/1.1 ${status} ${reason}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`,
   );
 }
+
+/** The proxy's own answers, all closing the connection. */
+export const PROXY_RESPONSES = {
+  badRequest: proxyResponse(400, "Bad Request"),
+  authRequired: proxyResponse(
+    407,
+    "Proxy Authentication Required",
+    'Proxy-Authenticate: Basic realm="proxy"\r\n',
+  ),
+  unavailable: proxyResponse(503, "Service Unavailable"),
+};

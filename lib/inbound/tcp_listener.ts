@@ -1,4 +1,5 @@
 /** The TCP accept loop every inbound shares: a connection cap, per-connection tasks, graceful close. */
+import { setNoDelay } from "../transport/tcp.ts";
 import type { Logger } from "../log/mod.ts";
 
 /** Live connections one listener holds at most (running out of fds panics Deno). */
@@ -68,12 +69,7 @@ export class TcpListenerGroup {
       }
       this.#accepted++;
       this.#live.add(conn);
-      try {
-        // As Go (V2Ray) does for every TCP connection: small relayed writes go out at once.
-        (conn as Deno.TcpConn).setNoDelay(true);
-      } catch {
-        // Not fatal: only latency suffers.
-      }
+      setNoDelay(conn);
       const task = this.#handle(conn)
         .catch((e) => this.#logger.warning(`${this.#name}: ${(e as Error).message}`))
         .finally(() => {

@@ -17,8 +17,6 @@ export class ChainError extends DenorayError {
 
 /** Opens an outbound's own connections: TCP to its server or destination, UDP when chained. */
 export interface NetDialer {
-  /** The tag of the outbound this dialer goes through; undefined when it dials directly. */
-  readonly via?: string;
   /** A TCP stream to `address:port`; `bufferSize` bounds a direct socket's reads. */
   dialStream(
     session: Session,
@@ -42,8 +40,7 @@ export const directDialer: NetDialer = {
  * plain TCP only both send the same TCP stream through it.
  */
 export class ChainDialer implements NetDialer {
-  /** The tag of the outbound that carries the connections. */
-  readonly via: string;
+  readonly #via: string;
   readonly #lookup: (tag: string) => Outbound | undefined;
   readonly #logger: Logger;
   readonly #owner: string;
@@ -56,14 +53,14 @@ export class ChainDialer implements NetDialer {
     logger: Logger,
   ) {
     this.#owner = owner;
-    this.via = via;
+    this.#via = via;
     this.#lookup = lookup;
     this.#logger = logger;
   }
 
   #proxy(): Outbound {
-    const ob = this.#lookup(this.via);
-    if (!ob) throw new ChainError(`outbound ${this.#owner}: no outbound has tag ${this.via}`);
+    const ob = this.#lookup(this.#via);
+    if (!ob) throw new ChainError(`outbound ${this.#owner}: no outbound has tag ${this.#via}`);
     return ob;
   }
 
@@ -71,7 +68,7 @@ export class ChainDialer implements NetDialer {
   dialStream(session: Session, address: string, port: number): Promise<ByteStream> {
     const proxy = this.#proxy();
     this.#logger.debug(
-      `outbound ${this.#owner}: proxying to ${this.via} for tcp:${address}:${port}`,
+      `outbound ${this.#owner}: proxying to ${this.#via} for tcp:${address}:${port}`,
     );
     return proxy.dial(session, { network: "tcp", address, port });
   }
@@ -80,7 +77,7 @@ export class ChainDialer implements NetDialer {
   dialPacket(session: Session, destination: Destination): Promise<PacketStream> {
     const proxy = this.#proxy();
     this.#logger.debug(
-      `outbound ${this.#owner}: proxying to ${this.via} for udp:${destination.address}:${destination.port}`,
+      `outbound ${this.#owner}: proxying to ${this.#via} for udp:${destination.address}:${destination.port}`,
     );
     return proxy.dialPacket(session, { ...destination, network: "udp" });
   }

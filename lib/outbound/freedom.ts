@@ -12,6 +12,9 @@ import { directDialer, type NetDialer } from "./dialer.ts";
 
 type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;
 
+// Distinct names one UDP flow remembers the addresses of.
+const MAX_FLOW_NAMES = 64;
+
 /** The freedom outbound. */
 export class FreedomOutbound implements Outbound {
   readonly tag: string;
@@ -73,7 +76,15 @@ export class FreedomOutbound implements Outbound {
       return this.#chainedPacket(session, destination, { ...d, address: host });
     }
     const inner = UdpSocketStream.bind(addressKind(host) === "ipv6" ? "::" : "0.0.0.0");
-    const resolve = (a: string) => (a === d.address ? Promise.resolve(host) : this.#resolve(a));
+    // Names are resolved once per flow, not per datagram (bounded: a client may name many peers).
+    const names = new Map<string, string>([[d.address, host]]);
+    const resolve = async (a: string): Promise<string> => {
+      const known = names.get(a);
+      if (known !== undefined) return known;
+      const ip = await this.#resolve(a);
+      if (names.size < MAX_FLOW_NAMES) names.set(a, ip);
+      return ip;
+    };
     // With a redirect, every datagram goes to the redirect target; replies look like the original peer's.
     const redirected = d !== destination;
     return {
@@ -83,9 +94,10 @@ export class FreedomOutbound implements Outbound {
       },
       write: async (p) => {
         const peer = redirected ? d : p.peer;
+        const address = await resolve(peer.address);
         await inner.write({
           data: p.data,
-          peer: { ...peer, address: await resolve(peer.address) },
+          peer: address === peer.address ? peer : { ...peer, address },
         });
       },
       close: () => inner.close(),

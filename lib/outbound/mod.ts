@@ -7,7 +7,7 @@ import { FreedomOutbound } from "./freedom.ts";
 import { VmessOutbound } from "./vmess.ts";
 import { directDialer, type NetDialer } from "./dialer.ts";
 
-export { ChainDialer, ChainError, directDialer, type NetDialer } from "./dialer.ts";
+export { ChainDialer, directDialer, type NetDialer } from "./dialer.ts";
 
 /** Builds the outbound a config entry describes; it opens its connections with `dialer`. */
 export function createOutbound(

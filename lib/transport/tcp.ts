@@ -7,16 +7,20 @@ export const DEFAULT_READ_BUFFER = 64 * 1024;
 /** The read buffer an idle or interactive connection keeps. */
 export const MIN_READ_BUFFER = 4 * 1024;
 
+/** Reads in a row that use at most a quarter of the buffer before it halves. */
+const SMALL_READS_TO_SHRINK = 4;
+
 /**
  * A ByteStream on a Deno.Conn; read() returns a view into a reused buffer. The buffer starts at
  * MIN_READ_BUFFER and doubles after each read that fills it, up to `readBuffer`, and halves after
- * reads that use a quarter of it: a bulk transfer gets large reads, while the many idle
+ * a run of reads that use a quarter of it: a bulk transfer gets large reads, while the many idle
  * connections of a busy server each hold a small pending buffer.
  */
 export class TcpStream implements ByteStream {
   readonly #conn: Deno.Conn;
   readonly #max: number;
   #buf: Uint8Array;
+  #smallReads = 0;
   #closed = false;
   #writeClosed = false;
 
@@ -42,7 +46,10 @@ export class TcpStream implements ByteStream {
       // The returned view stays valid after a resize: the next read uses the new array.
       if (n === buf.length && n < this.#max) {
         this.#buf = new Uint8Array(Math.min(n * 2, this.#max));
-      } else if (n <= buf.length / 4 && buf.length > MIN_READ_BUFFER) {
+      }
+      this.#smallReads = n <= buf.length / 4 ? this.#smallReads + 1 : 0;
+      if (this.#smallReads >= SMALL_READS_TO_SHRINK && buf.length > MIN_READ_BUFFER) {
+        this.#smallReads = 0;
         this.#buf = new Uint8Array(Math.max(buf.length / 2, MIN_READ_BUFFER));
       }
       return buf.subarray(0, n);
@@ -88,10 +95,15 @@ export async function dialTcp(
   readBuffer?: number,
 ): Promise<TcpStream> {
   const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+  setNoDelay(conn);
+  return new TcpStream(conn, readBuffer);
+}
+
+/** Turns Nagle off, as Go (V2Ray) does for every TCP connection: small relayed writes go at once. */
+export function setNoDelay(conn: Deno.Conn): void {
   try {
-    conn.setNoDelay(true);
+    (conn as Deno.TcpConn).setNoDelay(true);
   } catch {
     // Not fatal: only latency suffers.
   }
-  return new TcpStream(conn, readBuffer);
 }

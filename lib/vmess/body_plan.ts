@@ -3,7 +3,6 @@
  * (spec §4, §6.1). Shared by BodyWriter and BodyReader so both sides read the options alike.
  */
 import { AesCfbStream, Shake128Stream } from "../crypto/mod.ts";
-import { utf8 } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { BodyKeys } from "./body_keys.ts";
 import { AeadChunkAuth, type ChunkAuth, FnvChunkAuth, NoneChunkAuth } from "./chunk_auth.ts";
@@ -141,7 +140,7 @@ export function resolveBodyPlan(params: BodyCodecParams, decrypt: boolean): Body
       const req = params.authLengthKeys;
       if (!req) throw new TypeError("option A needs the request body key and IV (authLengthKeys)");
       sizeCodec = new AuthenticatedSize(
-        new AeadChunkAuth(security, kdf16(req.key, utf8("auth_len")), req.iv),
+        new AeadChunkAuth(security, kdf16(req.key, "auth_len"), req.iv),
       );
     }
   } else {

@@ -59,9 +59,7 @@ export class BodyWriter {
    */
   capacity(n: number): number {
     const plan = this.#plan;
-    if (plan.framing === "raw" || plan.cfb) return 0;
-    const chunks = Math.ceil(n / plan.maxChunkPayload);
-    return plan.framing === "stream" ? n + 2 * chunks : chunkCapacity(plan, n, chunks);
+    return plan.framing === "raw" || plan.cfb ? 0 : wireCapacity(plan, n);
   }
 
   /** The end-of-body bytes (empty for a raw body, whose end is the transport's EOF). */
@@ -76,7 +74,7 @@ export class BodyWriter {
       plan.size.encode(0, wire, 0);
     } else {
       // The seal of an empty plaintext: size = overhead + padLen; V2Ray also sends tag and padding.
-      wire = new Uint8Array(chunkCapacity(plan, 0, 1));
+      wire = new Uint8Array(chunkOverhead(plan));
       wire = wire.subarray(0, sealChunk(plan, EMPTY, wire, 0));
     }
     return plan.cfb ? plan.cfb.update(wire) : wire;
@@ -86,7 +84,7 @@ export class BodyWriter {
 // none over TCP: u16 size (masked with M) ‖ plaintext, no authenticator and no padding.
 function writeStream(plan: StreamPlan, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
   const max = plan.maxChunkPayload;
-  const out = buffer(plaintext.length + 2 * Math.ceil(plaintext.length / max), into);
+  const out = buffer(wireCapacity(plan, plaintext.length), into);
   let o = 0;
   for (let p = 0; p < plaintext.length; p += max) {
     const piece = plaintext.subarray(p, p + max);
@@ -100,10 +98,7 @@ function writeStream(plan: StreamPlan, plaintext: Uint8Array, into?: Uint8Array)
 // One buffer for the whole write, sized for the worst padding; the unused tail is cut off.
 function writeChunks(plan: ChunkPlan, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
   const max = plan.maxChunkPayload;
-  const out = buffer(
-    chunkCapacity(plan, plaintext.length, Math.ceil(plaintext.length / max)),
-    into,
-  );
+  const out = buffer(wireCapacity(plan, plaintext.length), into);
   let o = 0;
   for (let p = 0; p < plaintext.length; p += max) {
     o = sealChunk(plan, plaintext.subarray(p, p + max), out, o);
@@ -115,9 +110,15 @@ function buffer(size: number, into: Uint8Array | undefined): Uint8Array {
   return into && into.length >= size ? into : new Uint8Array(size);
 }
 
-function chunkCapacity(plan: ChunkPlan, payload: number, chunks: number): number {
-  const perChunk = plan.size.fieldLength + plan.auth.overhead + (plan.padding ? MAX_PADDING : 0);
-  return payload + chunks * perChunk;
+// The most wire bytes `n` plaintext bytes can take (with chunks: at the worst padding).
+function wireCapacity(plan: StreamPlan | ChunkPlan, n: number): number {
+  const chunks = Math.ceil(n / plan.maxChunkPayload);
+  return n + chunks * (plan.framing === "stream" ? 2 : chunkOverhead(plan));
+}
+
+// What one chunk adds to its plaintext at most: size field, tag or checksum, worst padding.
+function chunkOverhead(plan: ChunkPlan): number {
+  return plan.size.fieldLength + plan.auth.overhead + (plan.padding ? MAX_PADDING : 0);
 }
 
 // size ‖ sealed ‖ padding at `o`; returns the offset after it. The padding draw precedes the mask

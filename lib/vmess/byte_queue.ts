@@ -85,10 +85,16 @@ export class ByteQueue {
    */
   detach(): void {
     if (this.#length === 0) return;
-    // take() hands out a view or the scratch buffer: one copy makes the bytes the queue's own.
-    const owned = this.take(this.#length, false).slice();
-    this.clear();
-    this.push(owned);
+    const head = this.#bufs[this.#first];
+    // One copy: a run across arrays is copied by take(keep); a run within one is sliced here.
+    const owned = head.length - this.#offset >= this.#length
+      ? head.slice(this.#offset, this.#offset + this.#length)
+      : this.take(this.#length, true);
+    // Reset without clear(): the scratch buffer stays for the next straddling run.
+    this.#bufs = [owned];
+    this.#first = 0;
+    this.#offset = 0;
+    this.#length = owned.length;
   }
 
   /** Drops everything, releasing the arrays. */

@@ -1,10 +1,12 @@
 /**
- * A ByteStream of plaintext over a VMess connection: the body codec on a TCP stream, with an
- * optional prelude to read first (the client's response header) and bytes to send before the
- * first body bytes (the client's request header, the server's response header).
+ * A ByteStream of plaintext over a VMess connection: the body codec on a transport stream (a TCP
+ * socket, or another outbound's stream when chained), with an optional prelude to read first (the
+ * client's response header) and bytes to send before the first body bytes (the client's request
+ * header, the server's response header).
  */
 import type { ByteStream } from "../core/stream.ts";
 import { ProtocolError } from "../core/errors.ts";
+import { ReusableBuffer } from "../core/reusable_buffer.ts";
 import type { BodyReader, BodyWriter } from "../vmess/mod.ts";
 
 /** Consumes the bytes before the body; returns the body bytes that followed it, or null for more. */
@@ -45,11 +47,11 @@ export class VmessBodyStream implements ByteStream {
   #inFlight: Promise<void> = Promise.resolve();
   // Two wire buffers used in turn: one may be on the socket while the next write seals into the
   // other. Only a write() that is the sole one running uses them (UDP callers do not await).
-  readonly #wireBuffers: (Uint8Array | null)[] = [null, null];
+  readonly #wireBuffers = [new ReusableBuffer(), new ReusableBuffer()];
   #turn = 0;
   #writesRunning = 0;
   // Where the chunks of one read are merged; what read() returns is only valid until the next.
-  #merge: Uint8Array = new Uint8Array(0);
+  readonly #merge = new ReusableBuffer();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Assembles the stream; nothing is sent or read until used. */
@@ -118,7 +120,7 @@ export class VmessBodyStream implements ByteStream {
   }
 
   // Every plaintext `reader` can decode now: a single one as it is, several merged into one
-  // array that is reused (it grows to the largest merge, about one read of a bulk flow).
+  // reused array (about one read of a bulk flow; it shrinks again when merges get small).
   #drain(reader: BodyReader): Uint8Array | null {
     const first = reader.next();
     if (first === null) return null;
@@ -130,8 +132,7 @@ export class VmessBodyStream implements ByteStream {
       parts.push(next);
       total += next.length;
     }
-    if (total > this.#merge.length) this.#merge = new Uint8Array(total);
-    const out = this.#merge.subarray(0, total);
+    const out = this.#merge.get(total);
     let o = 0;
     for (const p of parts) {
       out.set(p, o);
@@ -140,7 +141,11 @@ export class VmessBodyStream implements ByteStream {
     return out;
   }
 
-  /** Sends the prefix (once) and the plaintext as body chunks, in one transport write. */
+  /**
+   * Sends the prefix (once) and the plaintext as body chunks, in one transport write. Resolves
+   * once the previous write is on the socket (this one may still be sending; a later write, the
+   * close or closeWrite reports its failure), or, for a raw body, once this one is.
+   */
   async write(data: Uint8Array): Promise<void> {
     // The seal has used `data` up, so the caller may read into its buffer again while these
     // bytes are sent: one write stays in flight, and the wait is for the one before it. A raw
@@ -164,9 +169,7 @@ export class VmessBodyStream implements ByteStream {
     if (need === 0 || this.#writesRunning > 0) return undefined;
     const turn = this.#turn;
     this.#turn ^= 1;
-    let buf = this.#wireBuffers[turn];
-    if (!buf || buf.length < need) buf = this.#wireBuffers[turn] = new Uint8Array(need);
-    return buf;
+    return this.#wireBuffers[turn].get(need);
   }
 
   // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
