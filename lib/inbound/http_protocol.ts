@@ -1,7 +1,7 @@
 /** HTTP proxy requests: parsing a request head, its destination, and rewriting it for the origin. */
 import type { Destination } from "../core/destination.ts";
 import { ProtocolError } from "../core/errors.ts";
-import type { PrefixParser } from "./prefix_reader.ts";
+import type { PrefixParser } from "./stream_reader.ts";
 import {
   connectionTokens,
   endToEndHeaders,

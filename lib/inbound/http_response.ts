@@ -1,7 +1,7 @@
 /** HTTP proxy responses: parsing an origin's response head and rewriting it for the client. */
 import { utf8 } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
-import type { PrefixParser } from "./prefix_reader.ts";
+import type { PrefixParser } from "./stream_reader.ts";
 import { endToEndHeaders, hasControl, serializeHead, splitHead } from "./http_head.ts";
 
 /** A parsed response head. */

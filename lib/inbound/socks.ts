@@ -10,11 +10,14 @@ import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import { PrefixedStream } from "../transport/prefixed_stream.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
-import { PrefixReader, writeAll } from "./prefix_reader.ts";
+import { StreamReader } from "./stream_reader.ts";
 import { withDeadline } from "./handshake_deadline.ts";
 import { parseHello, parsePasswordAuth, parseRequest, socks5Reply } from "./socks_protocol.ts";
 
 type SocksConfig = Extract<InboundConfig, { protocol: "socks" }>;
+
+// The longest SOCKS handshake message we wait for (a SOCKS4a request with a long domain fits).
+const HANDSHAKE_LIMIT = 16 * 1024;
 
 /** A SOCKS server. */
 export class SocksInbound extends TcpInbound {
@@ -32,56 +35,54 @@ export class SocksInbound extends TcpInbound {
   }
 
   async #handshake(
-    conn: Deno.Conn,
-    reader: PrefixReader,
+    tcp: TcpStream,
+    reader: StreamReader,
   ): Promise<{ dest: Destination; user?: SessionUser; udp?: boolean } | null> {
     const s = this.#config.settings;
-    const hello = await reader.next(parseHello);
+    const hello = await reader.expect(parseHello, HANDSHAKE_LIMIT);
     if (hello.version === 4) {
       if (hello.command !== 1 || s.auth === "password") {
-        await writeAll(conn, new Uint8Array([0, 0x5b, 0, 0, 0, 0, 0, 0]));
+        await tcp.write(new Uint8Array([0, 0x5b, 0, 0, 0, 0, 0, 0]));
         return null;
       }
-      await writeAll(conn, new Uint8Array([0, 0x5a, 0, 0, 0, 0, 0, 0]));
+      await tcp.write(new Uint8Array([0, 0x5a, 0, 0, 0, 0, 0, 0]));
       return { dest: hello.destination };
     }
     const want = s.auth === "password" ? 2 : 0;
     if (!hello.methods.includes(want)) {
-      await writeAll(conn, new Uint8Array([5, 0xff]));
+      await tcp.write(new Uint8Array([5, 0xff]));
       return null;
     }
-    await writeAll(conn, new Uint8Array([5, want]));
+    await tcp.write(new Uint8Array([5, want]));
     let user: SessionUser | undefined;
     if (want === 2) {
-      const cred = await reader.next(parsePasswordAuth);
+      const cred = await reader.expect(parsePasswordAuth, HANDSHAKE_LIMIT);
       const ok = accountMatches(this.#config.settings.accounts, cred.user, cred.pass);
-      await writeAll(conn, new Uint8Array([1, ok ? 0 : 1]));
+      await tcp.write(new Uint8Array([1, ok ? 0 : 1]));
       if (!ok) return null;
       user = { email: cred.user, level: s.userLevel };
     }
-    const req = await reader.next(parseRequest);
+    const req = await reader.expect(parseRequest, HANDSHAKE_LIMIT);
     // UDP ASSOCIATE when `udp` is on (its reply names the relay port, sent by #serve).
     if (req.command === 3 && s.udp) return { dest: req.destination, user, udp: true };
     if (req.command !== 1) {
       // BIND, and UDP ASSOCIATE with `udp` off: "command not supported".
-      await writeAll(conn, socks5Reply(7));
+      await tcp.write(socks5Reply(7));
       return null;
     }
-    await writeAll(conn, socks5Reply(0));
+    await tcp.write(socks5Reply(0));
     return { dest: req.destination, user };
   }
 
   /** Runs the SOCKS handshake, then relays or associates. */
   protected async serve(conn: Deno.Conn): Promise<void> {
     const r = conn.remoteAddr as Deno.NetAddr;
-    const reader = new PrefixReader(conn);
+    const policy = this.#policy;
+    const tcp = new TcpStream(conn, policy.bufferSize);
+    const reader = new StreamReader(tcp);
     let result;
     try {
-      result = await withDeadline(
-        conn,
-        this.#policy.handshakeMs,
-        () => this.#handshake(conn, reader),
-      );
+      result = await withDeadline(conn, policy.handshakeMs, () => this.#handshake(tcp, reader));
     } catch (e) {
       this.#ctx.logger.info(`socks ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`);
       return;
@@ -94,24 +95,22 @@ export class SocksInbound extends TcpInbound {
       user: result.user ?? { email: "", level: this.#config.settings.userLevel },
     };
     if (result.udp) {
-      await this.#associate(conn, session);
+      await this.#associate(tcp, session);
       return;
     }
-    const policy = this.#policy;
-    const stream = new PrefixedStream(reader.rest(), new TcpStream(conn, policy.bufferSize));
+    const stream = new PrefixedStream(reader.take(), tcp);
     await proxyTcp(this.#ctx, session, result.dest, stream, { policy });
   }
 
   // The relay lives until the client closes the TCP connection (RFC 1928 §7).
-  async #associate(conn: Deno.Conn, session: Session): Promise<void> {
+  async #associate(tcp: TcpStream, session: Session): Promise<void> {
     const listen = this.#config.listen;
     const assoc = new SocksUdpAssociation(listen, session, this.#ctx);
     try {
       const replyHost = this.#config.settings.ip ??
         (listen === "0.0.0.0" ? "127.0.0.1" : listen === "::" ? "::1" : listen);
-      await writeAll(conn, socks5Reply(0, replyHost, assoc.socket.port));
-      const buf = new Uint8Array(256);
-      while (await conn.read(buf).catch(() => null) !== null) {
+      await tcp.write(socks5Reply(0, replyHost, assoc.socket.port));
+      while (await tcp.read().catch(() => null) !== null) {
         // Anything the client sends on the control connection is ignored.
       }
     } finally {

@@ -2,7 +2,7 @@
 import type { Destination } from "../core/destination.ts";
 import { formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
 import { ProtocolError } from "../core/errors.ts";
-import type { PrefixParser } from "./prefix_reader.ts";
+import type { PrefixParser } from "./stream_reader.ts";
 
 const dec = new TextDecoder();
 

@@ -1,7 +1,10 @@
 /** Buffered reading of a ByteStream: parse heads off the front, take raw chunks, push back the rest. */
 import { ProtocolError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import type { PrefixParser } from "./prefix_reader.ts";
+import { concatBytes } from "../core/bytes.ts";
+
+/** A pure parser: the value and bytes used once `buf` holds enough, null for more. */
+export type PrefixParser<T> = (buf: Uint8Array) => { value: T; used: number } | null;
 
 /** Reads a ByteStream message by message; bytes past one message stay for the next. */
 export class StreamReader {
@@ -34,6 +37,13 @@ export class StreamReader {
     }
   }
 
+  /** Like next(), for a handshake: an end of stream anywhere is ProtocolError "truncated". */
+  async expect<T>(parse: PrefixParser<T>, limit: number): Promise<T> {
+    const v = await this.next(parse, limit);
+    if (v === null) throw new ProtocolError("truncated", "connection closed during the handshake");
+    return v;
+  }
+
   /** Buffered bytes if any, else the next read (valid until the next call); null at the end. */
   async chunk(): Promise<Uint8Array | null> {
     if (this.#buf.length > 0) return this.take();
@@ -43,10 +53,7 @@ export class StreamReader {
   /** Puts a copy of `b` in front of the buffered bytes (or behind them when `append`). */
   unread(b: Uint8Array, append = false): void {
     if (b.length === 0) return;
-    const out = new Uint8Array(this.#buf.length + b.length);
-    out.set(append ? this.#buf : b);
-    out.set(append ? b : this.#buf, append ? this.#buf.length : b.length);
-    this.#buf = out;
+    this.#buf = append ? concatBytes(this.#buf, b) : concatBytes(b, this.#buf);
   }
 
   /** Takes every buffered byte. */
