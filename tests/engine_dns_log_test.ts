@@ -50,6 +50,34 @@ async function onBothLoopbacks<T extends AsyncDisposable & { readonly port: numb
 const STRATEGIES = ["AsIs", "UseIP", "UseIPv4", "UseIPv6"] as const;
 const ipv6Missing = noIPv6Loopback();
 
+/**
+ * One dokodemo-door per freedom domainStrategy, each to localhost:port over `network` and routed
+ * by its inbound tag to a freedom outbound with that strategy.
+ */
+function strategyConfig(strategies: readonly string[], port: number, network: "tcp" | "udp") {
+  return {
+    inbounds: strategies.map((s) => ({
+      tag: `in-${s}`,
+      listen: "127.0.0.1",
+      port: 0,
+      protocol: "dokodemo-door",
+      settings: { address: "localhost", port, network },
+    })),
+    outbounds: strategies.map((s) => ({
+      tag: `out-${s}`,
+      protocol: "freedom",
+      settings: { domainStrategy: s },
+    })),
+    routing: {
+      rules: strategies.map((s) => ({
+        type: "field",
+        inboundTag: [`in-${s}`],
+        outboundTag: `out-${s}`,
+      })),
+    },
+  };
+}
+
 Deno.test({
   name: "engine: freedom domainStrategy UseIPv4 / UseIPv6 pick the address family of localhost" +
     (ipv6Missing ? ` (ignored: ${ipv6Missing})` : ""),
@@ -65,27 +93,7 @@ Deno.test({
     let v6Open = true;
     try {
       // One dokodemo-door per strategy, each to localhost:port through its own freedom outbound.
-      await using inst = await RunningInstance.start({
-        inbounds: STRATEGIES.map((s) => ({
-          tag: `in-${s}`,
-          listen: "127.0.0.1",
-          port: 0,
-          protocol: "dokodemo-door",
-          settings: { address: "localhost", port: v4.port },
-        })),
-        outbounds: STRATEGIES.map((s) => ({
-          tag: `out-${s}`,
-          protocol: "freedom",
-          settings: { domainStrategy: s },
-        })),
-        routing: {
-          rules: STRATEGIES.map((s) => ({
-            type: "field",
-            inboundTag: [`in-${s}`],
-            outboundTag: `out-${s}`,
-          })),
-        },
-      });
+      await using inst = await RunningInstance.start(strategyConfig(STRATEGIES, v4.port, "tcp"));
       const via = (s: (typeof STRATEGIES)[number]) => readGreeting(inst.portOf(`in-${s}`));
       assertEquals(await via("UseIPv4"), "v4", "UseIPv4 dials 127.0.0.1");
       assertEquals(await via("UseIPv6"), "v6", "UseIPv6 dials ::1");
@@ -115,27 +123,7 @@ Deno.test({
     await using _v4 = v4;
     await using _v6 = v6;
     const used = ["UseIP", "UseIPv4", "UseIPv6"] as const;
-    await using inst = await RunningInstance.start({
-      inbounds: used.map((s) => ({
-        tag: `in-${s}`,
-        listen: "127.0.0.1",
-        port: 0,
-        protocol: "dokodemo-door",
-        settings: { address: "localhost", port: v4.port, network: "udp" },
-      })),
-      outbounds: used.map((s) => ({
-        tag: `out-${s}`,
-        protocol: "freedom",
-        settings: { domainStrategy: s },
-      })),
-      routing: {
-        rules: used.map((s) => ({
-          type: "field",
-          inboundTag: [`in-${s}`],
-          outboundTag: `out-${s}`,
-        })),
-      },
-    });
+    await using inst = await RunningInstance.start(strategyConfig(used, v4.port, "udp"));
     const via = async (s: (typeof used)[number]) => {
       const [reply] = await udpRoundTrips(inst.portOf(`in-${s}`), [enc.encode("ping")]);
       return new TextDecoder().decode(reply);
