@@ -1,7 +1,7 @@
 /** TcpStream over a real socket: the adaptive read buffer. */
 import { assert, assertEquals } from "./assert.ts";
 import { digest, patternBytes } from "./helpers/net.ts";
-import { MIN_READ_BUFFER, TcpStream } from "../lib/transport/tcp.ts";
+import { MIN_READ_BUFFER, TcpStream } from "../lib/net/tcp.ts";
 import { ReusableBuffer } from "../lib/core/reusable_buffer.ts";
 
 Deno.test("TcpStream: reads start small, grow to the limit under bulk, bytes intact", async () => {

@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { digest, patternBytes } from "./helpers/net.ts";
 import { randomBytes } from "../lib/core/bytes.ts";
-import { TcpStream } from "../lib/transport/tcp.ts";
+import { TcpStream } from "../lib/net/tcp.ts";
 import { BodyReader, BodyWriter, Option } from "../lib/vmess/mod.ts";
 import { VmessBodyStream } from "../lib/vmess_io/body_stream.ts";
 import type { ByteStream } from "../lib/core/stream.ts";

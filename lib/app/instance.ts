@@ -6,9 +6,9 @@ import type { Logger } from "../log/mod.ts";
 import { createInbound } from "../inbound/mod.ts";
 import { ChainDialer, createOutbound, directDialer } from "../outbound/mod.ts";
 import { createRouter } from "../routing/mod.ts";
-import { RoutingDispatcher } from "./dispatcher.ts";
+import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
-import type { InstanceContext } from "./context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 
 /** Starts and stops everything a config describes. */
 export class Instance {

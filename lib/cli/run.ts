@@ -1,7 +1,8 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
 import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
-import { type Logger, loggerFromConfig } from "../log/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
 
 /** How long live connections may finish after a stop signal. */

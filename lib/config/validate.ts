@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
-import { ipBytes, parseCidr } from "../routing/cidr.ts";
+import { ipBytes, parseCidr } from "../core/cidr.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {

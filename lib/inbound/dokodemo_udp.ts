@@ -2,9 +2,9 @@
 import type { Destination } from "../core/destination.ts";
 import { nextSessionId } from "../core/session.ts";
 import type { PacketStream } from "../core/handlers.ts";
-import type { InstanceContext } from "../app/context.ts";
-import { UdpSocketStream } from "../transport/udp.ts";
-import { relayPackets } from "../transport/packet_relay.ts";
+import type { InstanceContext } from "../engine/context.ts";
+import { UdpSocketStream } from "../net/udp.ts";
+import { relayPackets } from "../net/packet_relay.ts";
 
 /** Flows a UDP listener keeps at most (each holds a socket or a VMess connection). */
 export const MAX_UDP_FLOWS = 1024;

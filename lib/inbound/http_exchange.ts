@@ -1,8 +1,8 @@
 /** One proxied HTTP request: its body goes up while the response comes down, each to its framed end. */
 import { ProtocolError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import { ActivityTimer } from "../transport/activity_timer.ts";
-import type { ByteCounters } from "../transport/relay.ts";
+import { ActivityTimer } from "../net/activity_timer.ts";
+import type { ByteCounters } from "../net/relay.ts";
 import { type BodyFraming, BodyScanner, responseFraming } from "./http_message.ts";
 import {
   clientResponseHead,

@@ -1,7 +1,7 @@
 /** Inbound handlers by protocol. */
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
-import type { InstanceContext } from "../app/context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 import { DenorayError } from "../core/errors.ts";
 import { DokodemoInbound } from "./dokodemo.ts";
 import { HttpInbound } from "./http.ts";

@@ -1,8 +1,8 @@
 /** SOCKS5 UDP ASSOCIATE: a UDP relay that lives as long as its TCP control connection. */
 import type { PacketStream } from "../core/handlers.ts";
 import type { Session } from "../core/session.ts";
-import type { InstanceContext } from "../app/context.ts";
-import { UdpSocketStream } from "../transport/udp.ts";
+import type { InstanceContext } from "../engine/context.ts";
+import { UdpSocketStream } from "../net/udp.ts";
 import { encodeUdpDatagram, parseUdpDatagram } from "./socks_protocol.ts";
 
 /** Flows one association keeps at most (one per destination). */

@@ -1,5 +1,5 @@
 /** The TCP accept loop every inbound shares: a connection cap, per-connection tasks, graceful close. */
-import { setNoDelay } from "../transport/tcp.ts";
+import { setNoDelay } from "../net/tcp.ts";
 import type { Logger } from "../log/mod.ts";
 
 /** Live connections one listener holds at most (running out of fds panics Deno). */

@@ -1,6 +1,6 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
 import type { InboundConfig } from "../config/mod.ts";
-import type { InstanceContext } from "../app/context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 import { VmessServer } from "../vmess/mod.ts";
 import { serveVmessConnection, type VmessServerContext } from "../vmess_io/server_session.ts";
 import { TcpInbound } from "./tcp_inbound.ts";

@@ -5,7 +5,7 @@
  */
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound } from "../core/handlers.ts";
-import type { InstanceContext } from "../app/context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";

@@ -8,4 +8,3 @@ export {
   silentLogger,
   stderrSink,
 } from "./logger.ts";
-export { loggerFromConfig } from "./from_config.ts";

@@ -6,8 +6,8 @@ import { addressKind } from "../core/destination.ts";
 import { DenorayError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
-import type { InstanceContext } from "../app/context.ts";
-import { UdpSocketStream } from "../transport/udp.ts";
+import type { InstanceContext } from "../engine/context.ts";
+import { UdpSocketStream } from "../net/udp.ts";
 import { directDialer, type NetDialer } from "./dialer.ts";
 
 type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;

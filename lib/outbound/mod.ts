@@ -1,7 +1,7 @@
 /** Outbound handlers by protocol. */
 import type { OutboundConfig } from "../config/mod.ts";
 import type { Outbound } from "../core/handlers.ts";
-import type { InstanceContext } from "../app/context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 import { BlackholeOutbound } from "./blackhole.ts";
 import { FreedomOutbound } from "./freedom.ts";
 import { VmessOutbound } from "./vmess.ts";

@@ -5,7 +5,7 @@ import type { Destination } from "../core/destination.ts";
 import { DenorayError } from "../core/errors.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
-import type { InstanceContext } from "../app/context.ts";
+import type { InstanceContext } from "../engine/context.ts";
 import { connectVmess } from "../vmess_io/client_connect.ts";
 import type { VmessBodyStream } from "../vmess_io/body_stream.ts";
 import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";

@@ -24,4 +24,4 @@ export function createRouter(config: RoutingConfig): Router {
   };
 }
 
-export { type Cidr, cidrContains, parseCidr } from "./cidr.ts";
+export { type Cidr, cidrContains, parseCidr } from "../core/cidr.ts";

@@ -2,7 +2,7 @@
 import type { RuleConfig } from "../config/mod.ts";
 import type { Destination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
-import { type Cidr, cidrContains, ipBytes, parseCidr } from "./cidr.ts";
+import { type Cidr, cidrContains, ipBytes, parseCidr } from "../core/cidr.ts";
 
 /** A compiled rule. */
 export interface CompiledRule {

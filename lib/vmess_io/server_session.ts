@@ -4,9 +4,9 @@
  */
 import type { Session } from "../core/session.ts";
 import { nextSessionId } from "../core/session.ts";
-import type { InstanceContext } from "../app/context.ts";
-import { proxyTcp } from "../app/proxy.ts";
-import { TcpStream } from "../transport/tcp.ts";
+import type { InstanceContext } from "../engine/context.ts";
+import { proxyTcp } from "../engine/proxy.ts";
+import { TcpStream } from "../net/tcp.ts";
 import {
   type AcceptedRequest,
   BodyReader,
@@ -20,7 +20,7 @@ import { readHeader } from "./handshake_io.ts";
 import { VmessBodyStream } from "./body_stream.ts";
 import { MAX_UDP_PAYLOAD } from "./limits.ts";
 import { VmessPacketFlow } from "./packet_flow.ts";
-import { relayPackets } from "../transport/packet_relay.ts";
+import { relayPackets } from "../net/packet_relay.ts";
 import { type Destination, formatDestination } from "../core/destination.ts";
 
 /** What a VMess inbound shares with each of its connections. */

@@ -4,7 +4,7 @@ import { formatDestination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { LevelPolicy } from "../config/policy.ts";
-import { type ByteCounters, relay } from "../transport/relay.ts";
+import { type ByteCounters, relay } from "../net/relay.ts";
 import type { InstanceContext } from "./context.ts";
 
 /** A dialed target and the tag of the outbound that dialed it. */

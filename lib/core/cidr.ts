@@ -1,5 +1,5 @@
 /** CIDR matching for IPv4 and IPv6 literals. */
-import { ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
+import { ipv4Bytes, isIPv4, parseIPv6 } from "./destination.ts";
 
 /** A parsed CIDR block. */
 export interface Cidr {
