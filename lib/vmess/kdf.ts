@@ -4,9 +4,9 @@
  * SHA-256 runs, and a connection's header needs four KDFs of three labels, which made the KDF the
  * largest per-connection cost (`deno task profile -- --workload rate`). Every SHA-256 run here
  * resumes a state that has already absorbed the fixed 64-byte key pads in front of its message
- * (node's Hash.copy), so each costs one copy, one update and one digest.
+ * (HashState.digestWith), so each costs one state copy, one update and one final.
  */
-import { createHash, type Hash as NodeHash } from "node:crypto";
+import { createHash, type CryptoStatus, cryptoStatus, type HashState } from "../crypto/mod.ts";
 import { utf8 } from "../core/bytes.ts";
 
 const BLOCK = 64;
@@ -28,11 +28,14 @@ function pads(key: Uint8Array): { ipad: Uint8Array; opad: Uint8Array } {
   return { ipad, opad };
 }
 
+// The inner digest of a base-level run, consumed by the outer digest straight away.
+const innerDigest = new Uint8Array(32);
+
 // HMAC-SHA256 under the base key, its inner hash resumed from `inner` (the key pad and any blocks
-// absorbed after it) and its outer hash from `outer`. Buffers are Uint8Arrays: no copies.
-function baseLevel(inner: NodeHash, outer: NodeHash): Level {
+// absorbed after it) and its outer hash from `outer`.
+function baseLevel(inner: HashState, outer: HashState): Level {
   return {
-    run: (message) => outer.copy().update(inner.copy().update(message).digest()).digest(),
+    run: (message) => outer.digestWith(inner.digestWith(message, innerDigest)),
     prefixed: (block) => baseLevel(inner.copy().update(block), outer),
   };
 }
@@ -50,30 +53,37 @@ function nested(inner: Level, outer: Level): Level {
   };
 }
 
-const BASE: Level = (() => {
-  const { ipad, opad } = pads(utf8("VMess AEAD KDF"));
-  return baseLevel(createHash("sha256").update(ipad), createHash("sha256").update(opad));
-})();
-
-// Levels for string labels, which are constants in the protocol: built once per label path (the
-// bound only guards against a caller that would pass varying strings).
-const levels = new Map<string, Level>();
+// The base level and the levels of string labels, which are constants in the protocol: built once
+// per label path (the bound only guards against a caller passing varying strings), and again if
+// the CLI switches the crypto backend after import.
 const MAX_CACHED_LEVELS = 64;
+let cache: { backend: CryptoStatus; base: Level; levels: Map<string, Level> } | null = null;
+
+function levels(): { base: Level; levels: Map<string, Level> } {
+  const backend = cryptoStatus();
+  if (cache?.backend !== backend) {
+    const { ipad, opad } = pads(utf8("VMess AEAD KDF"));
+    const base = baseLevel(createHash("sha256").update(ipad), createHash("sha256").update(opad));
+    cache = { backend, base, levels: new Map() };
+  }
+  return cache;
+}
 
 function levelFor(labels: readonly (string | Uint8Array)[]): Level {
-  let h = BASE;
+  const { base, levels: cached } = levels();
+  let h = base;
   let path = "";
   let cacheable = true;
   for (const l of labels) {
     if (typeof l === "string" && cacheable) {
       path += `\u0000${l}`;
-      const cached = levels.get(path);
-      if (cached) {
-        h = cached;
+      const known = cached.get(path);
+      if (known) {
+        h = known;
         continue;
       }
       h = hmacLevel(h, utf8(l));
-      if (levels.size < MAX_CACHED_LEVELS) levels.set(path, h);
+      if (cached.size < MAX_CACHED_LEVELS) cached.set(path, h);
       continue;
     }
     cacheable = false;
@@ -82,10 +92,9 @@ function levelFor(labels: readonly (string | Uint8Array)[]): Level {
   return h;
 }
 
-/** KDF(key, label1, label2, …): 32 bytes. Labels are strings (UTF-8) or raw bytes. */
+/** KDF(key, label1, label2, …): 32 bytes in a new array. Labels are strings (UTF-8) or bytes. */
 export function kdf(key: Uint8Array, ...labels: (string | Uint8Array)[]): Uint8Array {
-  // A plain array for callers: node's Buffer.slice() would hand out views, not copies.
-  return new Uint8Array(levelFor(labels).run(key));
+  return levelFor(labels).run(key);
 }
 
 /** The first 16 bytes of kdf(). */

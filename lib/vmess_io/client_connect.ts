@@ -58,7 +58,8 @@ export async function connectVmess(
     }, Math.floor(Date.now() / 1000));
     const mode = account.mode;
     const response = responseBodyKeys(mode, request);
-    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth);
+    const cfbBody = choice.security === "aes-128-cfb";
+    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth, cfbBody);
     const stream = new VmessBodyStream({
       transport,
       writer: new BodyWriter({
@@ -82,7 +83,7 @@ export async function connectVmess(
           ...response,
           packet,
           authLengthKeys: request,
-          cfb: choice.security === "aes-128-cfb" ? decoder.cfb : undefined,
+          cfb: cfbBody ? decoder.cfb : undefined,
         }),
       prefix: header,
       noTerminator: endpoint.noTerminationSignal,

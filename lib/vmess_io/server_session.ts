@@ -96,7 +96,7 @@ async function serveRequest(
   const { bytes: responseHeader, cfb } = encodeResponseHeader(mode, request, {
     responseAuth: header.responseAuth,
     command: ctx.switchAccount?.(user.email),
-  });
+  }, header.security === "aes-128-cfb");
   const common = {
     security: header.security,
     options: header.options,
@@ -109,7 +109,7 @@ async function serveRequest(
     writer: new BodyWriter({
       ...common,
       ...responseBodyKeys(mode, request),
-      cfb: header.security === "aes-128-cfb" ? cfb : undefined,
+      cfb,
       maxChunkPayload: packet ? MAX_UDP_PAYLOAD : undefined,
     }),
     prefix: responseHeader,
