@@ -4,6 +4,7 @@ import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
+import { describeCrypto } from "../crypto/mod.ts";
 
 /** How long live connections may finish after a stop signal. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -35,7 +36,9 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     throw e;
   }
   logger.warning(
-    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
+    `denoray started with ${
+      files.length > 0 ? files.join(", ") : "the embedded default config"
+    }; crypto: ${describeCrypto()}`,
   );
   const signal = await stopped;
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);

@@ -38,6 +38,9 @@ const DIGEST_LENGTH: Readonly<Record<HashAlgorithm, number>> = { md5: 16, sha1: 
 
 type Pointer = Deno.PointerObject;
 
+// Passed where a pointer must not be null although no byte of it is read (length 0).
+const NOT_NULL = new Uint8Array(1);
+
 /** The low-level digest functions of one algorithm, over a caller-owned state struct. */
 interface DigestFunctions {
   init(state: Uint8Array): number;
@@ -422,7 +425,10 @@ class OpensslBackend implements CryptoBackend {
     const md = this.#n.hmacMd[algorithm];
     if (!md) throw new RangeError(`unknown HMAC hash ${algorithm}`);
     const out = new Uint8Array(DIGEST_LENGTH[algorithm]);
-    const r = this.#n.s.HMAC(md, key, key.length, data, BigInt(data.length), out, null);
+    // An empty array crosses as a null pointer, which OpenSSL 3 refuses for the key even at
+    // length 0: give it a real (unread) byte instead.
+    const k = key.length > 0 ? key : NOT_NULL, d = data.length > 0 ? data : NOT_NULL;
+    const r = this.#n.s.HMAC(md, k, key.length, d, BigInt(data.length), out, null);
     if (r === null) this.#n.ok(0, "HMAC");
     return out;
   }
