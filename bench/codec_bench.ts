@@ -1,9 +1,12 @@
 /**
- * Micro-benchmarks of the VMess body codec: `deno bench -A bench/codec_bench.ts`.
- * "seal" is BodyWriter.write of one chunk's plaintext; "open" is BodyReader.push + next of one
- * chunk, in order (readers are renewed after a run of pre-sealed chunks, amortised away).
+ * Micro-benchmarks of the VMess body codec: `deno bench -A bench/codec_bench.ts`, each case on
+ * both crypto backends ("openssl", "node"; a codec binds to the backend active when it is built).
+ * "seal" is BodyWriter.write of one chunk's plaintext into a reused wire buffer, as the stream
+ * does; "open" is BodyReader.push + nextInto of one chunk into a reused buffer, in order (readers
+ * are renewed after a run of pre-sealed chunks, amortised away).
  */
 import { randomBytes } from "../lib/core/bytes.ts";
+import { type BackendName, loadCryptoBackend, selectCryptoBackend } from "../lib/crypto/mod.ts";
 import type { BodyCodecParams } from "../lib/vmess/body_plan.ts";
 import { BodyReader } from "../lib/vmess/body_reader.ts";
 import { BodyWriter } from "../lib/vmess/body_writer.ts";
@@ -27,16 +30,26 @@ function opener(p: BodyCodecParams, size: number, count: number): () => void {
   const w = new BodyWriter(p);
   const payload = randomBytes(size);
   const chunks = Array.from({ length: count }, () => w.write(payload));
+  const out = new Uint8Array(size + 64);
   let reader = new BodyReader(p);
   let i = 0;
   return () => {
     if (i === count) {
+      reader.dispose();
       reader = new BodyReader(p);
       i = 0;
     }
     reader.push(chunks[i++]);
-    if (reader.next()?.length !== size) throw new Error("chunk did not open");
+    if (reader.nextInto(out, 0) !== size) throw new Error("chunk did not open");
   };
+}
+
+const backends: BackendName[] = ["node"];
+try {
+  await loadCryptoBackend("openssl");
+  backends.unshift("openssl");
+} catch (e) {
+  console.error(`openssl rows left out: ${(e as Error).message}`);
 }
 
 // The first case of a file measured ~60% slower whatever it was (JIT, CPU clock): absorb that here.
@@ -57,36 +70,48 @@ const CASES: [string, BodyCodecParams, number][] = [
   ["chacha20-poly1305 S|M|P", params("chacha20-poly1305", S | M | P, 1966), 1966],
 ];
 
-for (const [name, p, size] of CASES) {
-  const payload = randomBytes(size);
-  const writer = new BodyWriter(p);
-  Deno.bench(`seal ${size} B ${name}`, { group: `seal ${size}`, warmup: WARMUP }, () => {
-    writer.write(payload);
-  });
-  const open = opener(p, size, Math.floor(16 * 1024 * 1024 / size));
-  Deno.bench(`open ${size} B ${name}`, { group: `open ${size}`, warmup: WARMUP }, () => {
-    open();
-  });
-}
+for (const backend of backends) {
+  await selectCryptoBackend(backend);
+  for (const [name, p, size] of CASES) {
+    const payload = randomBytes(size);
+    const writer = new BodyWriter(p);
+    const wire = new Uint8Array(writer.capacity(size));
+    Deno.bench(
+      `${backend} seal ${size} B ${name}`,
+      { group: `seal ${size}`, warmup: WARMUP },
+      () => {
+        writer.write(payload, wire);
+      },
+    );
+    const open = opener(p, size, Math.floor(16 * 1024 * 1024 / size));
+    Deno.bench(
+      `${backend} open ${size} B ${name}`,
+      { group: `open ${size}`, warmup: WARMUP },
+      () => {
+        open();
+      },
+    );
+  }
 
-// A 64 KiB socket read holding many of V2Ray's 1966-byte chunks, decoded in one push.
-{
+  // A 64 KiB socket read holding many of V2Ray's 1966-byte chunks, decoded in one push.
   const p = params("aes-128-gcm", S | M | P, 1966);
   const w = new BodyWriter(p);
   const reads = Array.from({ length: 64 }, () => w.write(randomBytes(65536)));
+  const out = new Uint8Array(70_000);
   let reader = new BodyReader(p);
   let i = 0;
-  Deno.bench("open 64 KiB read of 1966 B chunks, aes-128-gcm S|M|P", {
+  Deno.bench(`${backend} open 64 KiB read of 1966 B chunks, aes-128-gcm S|M|P`, {
     group: "reads",
     warmup: WARMUP,
   }, () => {
     if (i === reads.length) {
+      reader.dispose();
       reader = new BodyReader(p);
       i = 0;
     }
     reader.push(reads[i++]);
     let n = 0;
-    for (let x = reader.next(); x !== null; x = reader.next()) n += x.length;
+    for (let k = reader.nextInto(out, n); k > 0; k = reader.nextInto(out, n)) n += k;
     if (n !== 65536) throw new Error(`decoded ${n}`);
   });
 }

@@ -13,42 +13,59 @@ const BLOCK = 64;
 
 /** One level of the nesting: a hash, and the same hash with a 64-byte block absorbed up front. */
 interface Level {
-  /** The hash of `message` (after whatever this level has absorbed already). */
-  run(message: Uint8Array): Uint8Array;
+  /** Nesting depth (0 for the base HMAC): which scratch digest the level's runs use. */
+  readonly depth: number;
+  /**
+   * Writes the 32-byte hash of `message` (after whatever this level has absorbed already) into
+   * `out` and returns it; `message` may be `out`.
+   */
+  run(message: Uint8Array, out: Uint8Array): Uint8Array;
   /** This level with `block` absorbed first, computed once. */
   prefixed(block: Uint8Array): Level;
 }
 
-function pads(key: Uint8Array): { ipad: Uint8Array; opad: Uint8Array } {
-  const ipad = new Uint8Array(BLOCK).fill(0x36), opad = new Uint8Array(BLOCK).fill(0x5c);
+// The key pads of the level being built, absorbed into hash states at once: reused, not kept.
+const ipad = new Uint8Array(BLOCK), opad = new Uint8Array(BLOCK);
+
+function fillPads(key: Uint8Array): void {
+  ipad.fill(0x36);
+  opad.fill(0x5c);
   for (let i = 0; i < key.length; i++) {
     ipad[i] ^= key[i];
     opad[i] ^= key[i];
   }
-  return { ipad, opad };
 }
 
-// The inner digest of a base-level run, consumed by the outer digest straight away.
-const innerDigest = new Uint8Array(32);
+// Intermediate digests, one per depth: a level's inner digest is its outer's message at once.
+// Allocations cost more than the SHA-256 runs here, so a KDF allocates only its result.
+const scratch: Uint8Array[] = [];
+
+function scratchAt(depth: number): Uint8Array {
+  return scratch[depth] ??= new Uint8Array(32);
+}
 
 // HMAC-SHA256 under the base key, its inner hash resumed from `inner` (the key pad and any blocks
 // absorbed after it) and its outer hash from `outer`.
 function baseLevel(inner: HashState, outer: HashState): Level {
   return {
-    run: (message) => outer.digestWith(inner.digestWith(message, innerDigest)),
+    depth: 0,
+    run: (message, out) => outer.digestWith(inner.digestWith(message, scratchAt(0)), out),
     prefixed: (block) => baseLevel(inner.copy().update(block), outer),
   };
 }
 
 // HMAC of `key` over the level `h`: h(opad ‖ h(ipad ‖ m)), both pads absorbed ahead of time.
 function hmacLevel(h: Level, key: Uint8Array): Level {
-  const { ipad, opad } = pads(key.length > BLOCK ? h.run(key) : key);
-  return nested(h.prefixed(ipad), h.prefixed(opad));
+  fillPads(key.length > BLOCK ? h.run(key, new Uint8Array(32)) : key);
+  const inner = h.prefixed(ipad);
+  return nested(inner, h.prefixed(opad));
 }
 
 function nested(inner: Level, outer: Level): Level {
+  const depth = inner.depth + 1;
   return {
-    run: (message) => outer.run(inner.run(message)),
+    depth,
+    run: (message, out) => outer.run(inner.run(message, scratchAt(depth)), out),
     prefixed: (block) => nested(inner.prefixed(block), outer),
   };
 }
@@ -62,7 +79,7 @@ let cache: { backend: CryptoStatus; base: Level; levels: Map<string, Level> } | 
 function levels(): { base: Level; levels: Map<string, Level> } {
   const backend = cryptoStatus();
   if (cache?.backend !== backend) {
-    const { ipad, opad } = pads(utf8("VMess AEAD KDF"));
+    fillPads(utf8("VMess AEAD KDF"));
     const base = baseLevel(createHash("sha256").update(ipad), createHash("sha256").update(opad));
     cache = { backend, base, levels: new Map() };
   }
@@ -94,7 +111,7 @@ function levelFor(labels: readonly (string | Uint8Array)[]): Level {
 
 /** KDF(key, label1, label2, …): 32 bytes in a new array. Labels are strings (UTF-8) or bytes. */
 export function kdf(key: Uint8Array, ...labels: (string | Uint8Array)[]): Uint8Array {
-  return levelFor(labels).run(key);
+  return levelFor(labels).run(key, new Uint8Array(32));
 }
 
 /** The first 16 bytes of kdf(). */

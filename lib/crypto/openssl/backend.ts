@@ -31,8 +31,25 @@ const CTRL_AEAD_GET_TAG = 0x10;
 const CTRL_AEAD_SET_TAG = 0x11;
 
 // Bytes we give each low-level digest state: MD5_CTX is 92, SHA_CTX 96, SHA256_CTX 112 bytes on
-// every ABI of 1.1.1 and 3.x; the margin costs nothing.
-const STATE_BYTES = 256;
+// every ABI of 1.1.1 and 3.x (public structs whose size is part of the ABI), 8-byte aligned here.
+const STATE_BYTES = 128;
+
+// States are cut from shared slabs: a new ArrayBuffer per state costs more than the SHA-256 run
+// it serves (the KDF copies a dozen states per connection). A slab lives while any state in it
+// does, so the KDF's long-lived states pin at most a few slabs.
+const SLAB_STATES = 128;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function newState(): Uint8Array {
+  if (slabUsed === slab.length) {
+    slab = new Uint8Array(STATE_BYTES * SLAB_STATES);
+    slabUsed = 0;
+  }
+  const state = slab.subarray(slabUsed, slabUsed + STATE_BYTES);
+  slabUsed += STATE_BYTES;
+  return state;
+}
 
 const DIGEST_LENGTH: Readonly<Record<HashAlgorithm, number>> = { md5: 16, sha1: 20, sha256: 32 };
 
@@ -262,7 +279,7 @@ class OpensslHash implements HashState {
     if (state) {
       this.#state = state;
     } else {
-      this.#state = new Uint8Array(STATE_BYTES);
+      this.#state = newState();
       native.ok(this.#fns.init(this.#state), `${algorithm} init`);
     }
   }
@@ -280,7 +297,9 @@ class OpensslHash implements HashState {
   }
 
   copy(): HashState {
-    return new OpensslHash(this.#native, this.algorithm, this.#live().slice());
+    const state = newState();
+    state.set(this.#live());
+    return new OpensslHash(this.#native, this.algorithm, state);
   }
 
   digest(): Uint8Array {
