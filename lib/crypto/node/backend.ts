@@ -3,13 +3,7 @@
  * Deno's node:crypto has no AES-CFB, so that one mode comes from @noble/ciphers. This module is
  * imported only when the backend is chosen, so neither is loaded when `openssl` is active.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  type Hash as NodeHashObject,
-} from "node:crypto";
+import type { Hash as NodeHashObject } from "node:crypto";
 import { cfb } from "@noble/ciphers/aes.js";
 import { CryptoError } from "../errors.ts";
 import {
@@ -31,6 +25,10 @@ import {
   type HashState,
   TAG_LENGTH,
 } from "../types.ts";
+
+// A dynamic import, so that `deno bundle` keeps node:crypto out of the bundle's static imports
+// too: it is loaded only when this backend is chosen.
+const { createCipheriv, createDecipheriv, createHash, createHmac } = await import("node:crypto");
 
 const OPTS = { authTagLength: TAG_LENGTH };
 
