@@ -9,9 +9,9 @@ import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
-import { serveVmessConnection } from "../vmess_io/server_session.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
-import { vmessUsers } from "./vmess_users.ts";
+import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import { vmessBufferSize, vmessServerContext, vmessUsers } from "./vmess_users.ts";
+import { serveVmess } from "./vmess_serve.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -49,20 +49,17 @@ export class DynamicVmessInbound implements Inbound {
 
   // New listeners first, then the old ones close (their live connections get a minute).
   #allocate(): void {
-    const ctx = {
-      tag: this.tag,
-      server: this.server,
-      secureOnly: this.#config.settings.disableInsecureEncryption,
-      instance: this.#ctx,
+    const sctx = vmessServerContext(this.#config, this.tag, this.server, this.#ctx);
+    const opts = {
+      name: `vmess ${this.tag}`,
+      stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
+      openMs: this.#ctx.policy.level(0).handshakeMs,
+      logger: this.#ctx.logger,
     };
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
     for (const p of this.#pickPorts()) {
-      const g = new TcpListenerGroup(
-        `vmess ${this.tag}`,
-        (conn) => serveVmessConnection(conn, ctx),
-        this.#ctx.logger,
-      );
+      const g = new TcpListenerGroup(opts, (conn) => serveVmess(conn, sctx, this.#ctx));
       try {
         g.listen(this.#config.listen, p, p);
         groups.push(g);

@@ -11,7 +11,7 @@ import type { VmessBodyStream } from "../vmess_io/body_stream.ts";
 import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import { ServerList, type VmessEndpoint } from "../vmess_io/server_list.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
-import { directDialer, type NetDialer } from "./dialer.ts";
+import { directDialer, type NetDialer } from "../net/mod.ts";
 
 type VmessOutboundConfig = Extract<OutboundConfig, { protocol: "vmess" }>;
 
