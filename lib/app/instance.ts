@@ -5,11 +5,36 @@ import type { Inbound } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import { createInbound } from "../inbound/mod.ts";
 import { createOutbound } from "../outbound/mod.ts";
-import { ChainDialer, directDialer } from "../net/mod.ts";
+import {
+  ChainDialer,
+  ConnectionGate,
+  descriptorLimit,
+  directDialer,
+  type GateLimits,
+  limitsForDescriptors,
+} from "../net/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
+
+/** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
+export const GATE_REPORT_MS = 10_000;
+
+/** The descriptor limit assumed where the process's own cannot be read. */
+const FALLBACK_FD_LIMIT = 1024;
+
+/** Knobs of an instance beyond its config (tests). */
+export interface InstanceOptions {
+  /** Connection caps; by default derived from the process's descriptor limit. */
+  readonly gateLimits?: GateLimits;
+}
+
+/** The caps of this process: from its soft descriptor limit (Linux), else a common default. */
+export function processGateLimits(): GateLimits {
+  const limit = descriptorLimit(() => Deno.readTextFileSync("/proc/self/limits"));
+  return limitsForDescriptors(limit ?? FALLBACK_FD_LIMIT);
+}
 
 /** Starts and stops everything a config describes. */
 export class Instance {
@@ -17,13 +42,23 @@ export class Instance {
   readonly #logger: Logger;
   #inbounds: Inbound[] = [];
   #metrics: MetricsEndpoint | undefined;
+  #reportTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #failure = Promise.withResolvers<Error>();
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
+  /** Admission of inbound connections, shared by every listener. */
+  readonly gate: ConnectionGate;
 
   /** An instance of `config` logging to `logger`; nothing runs until start(). */
-  constructor(config: Config, logger: Logger) {
+  constructor(config: Config, logger: Logger, options: InstanceOptions = {}) {
     this.#config = config;
     this.#logger = logger;
+    this.gate = new ConnectionGate(options.gateLimits ?? processGateLimits());
+  }
+
+  /** Settles with the error when a listener fails for good (the process should exit non-zero). */
+  get failure(): Promise<Error> {
+    return this.#failure.promise;
   }
 
   /**
@@ -34,7 +69,20 @@ export class Instance {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
-    const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
+    const ctx: InstanceContext = {
+      logger: this.#logger,
+      policy,
+      dispatcher,
+      stats: this.stats,
+      listening: {
+        logger: this.#logger,
+        gate: this.gate,
+        onDead: (e) => {
+          this.#logger.error(e.message);
+          this.#failure.resolve(e);
+        },
+      },
+    };
     // proxySettings.tag: the outbound dials through another one, found when it dials.
     const lookup = (tag: string) => dispatcher.outbound(tag);
     dispatcher.setOutbounds(this.#config.outbounds.map((o) => {
@@ -53,6 +101,12 @@ export class Instance {
         this.#metrics = serveMetrics(this.stats, listen.host, listen.port);
         this.#logger.warning(`stats served on ${this.#metrics.address}`);
       }
+      this.#reportTimer = setInterval(() => this.#reportGate(), GATE_REPORT_MS);
+      Deno.unrefTimer(this.#reportTimer);
+      const l = this.gate.limits;
+      this.#logger.info(
+        `connections: ${l.descriptors} descriptors for inbound connections (2 per tunnel), ${l.handshaking} in their handshake at most, ${l.handshakingPerSource} per source`,
+      );
       for (const [n, ib] of this.#config.inbounds.entries()) {
         const inbound = built[n];
         await inbound.start();
@@ -67,6 +121,18 @@ export class Instance {
       await this.stop(0);
       throw e;
     }
+  }
+
+  // One line per interval for what the gate refused or shed, however many there were.
+  #reportGate(): void {
+    const c = this.gate.takeCounts();
+    if (c.refused + c.shed + c.acceptErrors === 0) return;
+    const g = this.gate;
+    this.#logger.warning(
+      `connections: in the last ${
+        GATE_REPORT_MS / 1000
+      } s refused ${c.refused}, shed ${c.shed} still in their handshake, ${c.acceptErrors} accept failures for want of descriptors (now ${g.established} established, ${g.handshaking} handshaking, ${g.inUse} of ${g.limits.descriptors} descriptors)`,
+    );
   }
 
   /** "http host:port/metrics" when stats are served. */
@@ -86,6 +152,7 @@ export class Instance {
 
   /** Closes the listeners, then live connections after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
+    clearInterval(this.#reportTimer);
     const inbounds = this.#inbounds;
     this.#inbounds = [];
     await Promise.all(inbounds.map((i) => i.close(graceMs)));

@@ -37,10 +37,16 @@ export async function runCommand(files: readonly string[]): Promise<number> {
   logger.warning(
     `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
   );
-  const signal = await stopped;
+  // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
+  const end = await Promise.race([stopped, instance.failure]);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  if (end instanceof Error) {
+    logger.error(`stopping: ${end.message}`);
+    await instance.stop(SHUTDOWN_GRACE_MS);
+    return 1;
+  }
   logger.warning(
-    `${signal} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
+    `${end} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
   );
   await instance.stop(SHUTDOWN_GRACE_MS);
   logger.warning("denoray stopped");

@@ -3,6 +3,7 @@ import type { Policy } from "../config/mod.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import type { TrafficStats } from "../stats/mod.ts";
+import type { ListenerServices } from "../net/mod.ts";
 
 /** Shared services of a running instance. */
 export interface InstanceContext {
@@ -14,4 +15,6 @@ export interface InstanceContext {
   readonly dispatcher: Dispatcher;
   /** Traffic counters, when the config has a `stats` section. */
   readonly stats?: TrafficStats;
+  /** What every listener shares: the connection gate, and what to do when one dies. */
+  readonly listening: ListenerServices;
 }

@@ -37,9 +37,10 @@ export class DokodemoInbound implements Inbound {
       name: `dokodemo-door ${this.tag}`,
       stack: tcpListenStack(level.bufferSize),
       openMs: level.handshakeMs,
-      logger: ctx.logger,
+      ...ctx.listening,
     };
-    this.#group = new TcpListenerGroup(opts, async ({ stream, source }) => {
+    this.#group = new TcpListenerGroup(opts, async ({ stream, source, established }) => {
+      established(); // No handshake: the target is fixed.
       const session = {
         id: nextSessionId(),
         inboundTag: this.tag,

@@ -34,7 +34,7 @@ export class VmessInbound extends TcpInbound {
       port: config.port,
       stack: tcpListenStack(vmessBufferSize(config, ctx)),
       openMs: ctx.policy.level(0).handshakeMs,
-      logger: ctx.logger,
+      services: ctx.listening,
     });
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));

@@ -54,7 +54,7 @@ export class DynamicVmessInbound implements Inbound {
       name: `vmess ${this.tag}`,
       stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
       openMs: this.#ctx.policy.level(0).handshakeMs,
-      logger: this.#ctx.logger,
+      ...this.#ctx.listening,
     };
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];

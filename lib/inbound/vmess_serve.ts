@@ -17,6 +17,7 @@ export async function serveVmess(
 ): Promise<void> {
   const req = await acceptVmess(conn, vmess);
   if (!req) return;
+  conn.established();
   if (req.command === "mux") {
     ctx.logger.info(
       `vmess ${vmess.tag}: ${conn.source.address}:${conn.source.port} rejected Mux.Cool (not supported) (user ${req.user.email})`,
