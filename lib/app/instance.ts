@@ -17,6 +17,7 @@ import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
+import { restoreState, saveState, stateVersion } from "./state_file.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -24,10 +25,15 @@ export const GATE_REPORT_MS = 10_000;
 /** The descriptor limit assumed where the process's own cannot be read. */
 const FALLBACK_FD_LIMIT = 1024;
 
-/** Knobs of an instance beyond its config (tests). */
+/** How often state kept across restarts is saved while running (when it changed), ms. */
+export const STATE_SAVE_MS = 30_000;
+
+/** Knobs of an instance beyond its config. */
 export interface InstanceOptions {
   /** Connection caps; by default derived from the process's descriptor limit. */
   readonly gateLimits?: GateLimits;
+  /** Where replay filters are kept across restarts; none: they live in memory only, as V2Ray's. */
+  readonly stateFile?: string;
 }
 
 /** The caps of this process: from its soft descriptor limit (Linux), else a common default. */
@@ -43,6 +49,9 @@ export class Instance {
   #inbounds: Inbound[] = [];
   #metrics: MetricsEndpoint | undefined;
   #reportTimer: ReturnType<typeof setInterval> | undefined;
+  #stateTimer: ReturnType<typeof setInterval> | undefined;
+  #savedVersion = -1;
+  readonly #stateFile: string | undefined;
   readonly #failure = Promise.withResolvers<Error>();
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
@@ -54,6 +63,7 @@ export class Instance {
     this.#config = config;
     this.#logger = logger;
     this.gate = new ConnectionGate(options.gateLimits ?? processGateLimits());
+    this.#stateFile = options.stateFile;
   }
 
   /** Settles with the error when a listener fails for good (the process should exit non-zero). */
@@ -101,6 +111,9 @@ export class Instance {
         this.#metrics = serveMetrics(this.stats, listen.host, listen.port);
         this.#logger.warning(`stats served on ${this.#metrics.address}`);
       }
+      if (this.#stateFile) {
+        await restoreState(this.#stateFile, built, this.#logger, Math.floor(Date.now() / 1000));
+      }
       this.#reportTimer = setInterval(() => this.#reportGate(), GATE_REPORT_MS);
       Deno.unrefTimer(this.#reportTimer);
       const l = this.gate.limits;
@@ -109,17 +122,34 @@ export class Instance {
       );
       for (const [n, ib] of this.#config.inbounds.entries()) {
         const inbound = built[n];
-        await inbound.start();
         this.#inbounds.push(inbound);
+        await inbound.start();
         for (const a of inbound.addresses()) {
           this.#logger.warning(
             `inbound ${inbound.tag || ib.protocol} (${ib.protocol}) listening on ${a}`,
           );
         }
       }
+      if (this.#stateFile) {
+        this.#stateTimer = setInterval(() => this.#saveState(), STATE_SAVE_MS);
+        Deno.unrefTimer(this.#stateTimer);
+      }
     } catch (e) {
       await this.stop(0);
       throw e;
+    }
+  }
+
+  // Saves what inbounds keep across restarts, if it changed; a failure is logged, never thrown.
+  async #saveState(): Promise<void> {
+    const path = this.#stateFile;
+    const version = stateVersion(this.#inbounds);
+    if (!path || version === this.#savedVersion) return;
+    try {
+      await saveState(path, this.#inbounds);
+      this.#savedVersion = version;
+    } catch (e) {
+      this.#logger.warning(`state: cannot write ${path}: ${(e as Error).message}`);
     }
   }
 
@@ -153,9 +183,11 @@ export class Instance {
   /** Closes the listeners, then live connections after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     clearInterval(this.#reportTimer);
+    clearInterval(this.#stateTimer);
     const inbounds = this.#inbounds;
-    this.#inbounds = [];
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
+    await this.#saveState();
+    this.#inbounds = [];
     await this.#metrics?.close();
     this.#metrics = undefined;
     for (const [name, value] of this.stats?.snapshot() ?? []) {

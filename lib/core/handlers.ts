@@ -41,8 +41,20 @@ export interface Outbound {
   dialPacket(session: Session, destination: Destination): Promise<PacketStream>;
 }
 
+/** State an inbound carries across restarts (VMess replay filters). */
+export interface PersistentState {
+  /** Changes whenever there is something new to save. */
+  readonly version: number;
+  /** A JSON-serializable snapshot. */
+  save(): unknown;
+  /** Takes back a snapshot an earlier run saved; ignores one it cannot read. */
+  restore(snapshot: unknown, nowSec: number): void;
+}
+
 /** An inbound handler: a listener that hands its connections to the dispatcher. */
 export interface Inbound {
+  /** What it keeps across restarts, if anything. */
+  readonly persistent?: PersistentState;
   /** The inbound's tag ("" if untagged). */
   readonly tag: string;
   /** Binds its listeners; rejects if a port cannot be bound. */

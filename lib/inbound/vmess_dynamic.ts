@@ -4,13 +4,18 @@
  * account of their email here (see DetourAccounts) in a SwitchAccount command.
  */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
+import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
 import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
-import { vmessBufferSize, vmessServerContext, vmessUsers } from "./vmess_users.ts";
+import {
+  replayPersistence,
+  vmessBufferSize,
+  vmessServerContext,
+  vmessUsers,
+} from "./vmess_users.ts";
 import { serveVmess } from "./vmess_serve.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
@@ -19,6 +24,8 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 export class DynamicVmessInbound implements Inbound {
   readonly tag: string;
   readonly server: VmessServer;
+  /** The replay filters, kept across restarts. */
+  readonly persistent: PersistentState;
   readonly #config: VmessInboundConfig;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
@@ -32,6 +39,7 @@ export class DynamicVmessInbound implements Inbound {
     this.#config = config;
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
   }
 
