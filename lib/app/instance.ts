@@ -15,7 +15,16 @@ import {
 } from "../net/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "../engine/dispatcher.ts";
-import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
+import {
+  type MetricFamily,
+  type MetricsEndpoint,
+  serveMetrics,
+  TrafficStats,
+} from "../stats/mod.ts";
+import { ActiveCounts } from "../engine/active.ts";
+import { Tally } from "../core/tally.ts";
+import { collectMetrics } from "./metrics.ts";
+import { VERSION } from "./version.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { restoreState, saveState, stateVersion } from "./state_file.ts";
 
@@ -53,6 +62,8 @@ export class Instance {
   #savedVersion = -1;
   readonly #stateFile: string | undefined;
   readonly #failure = Promise.withResolvers<Error>();
+  readonly #outboundActive = new ActiveCounts();
+  readonly #handshakes = new Tally();
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
   /** Admission of inbound connections, shared by every listener. */
@@ -78,12 +89,18 @@ export class Instance {
   async start(): Promise<void> {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
-    const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
+    const dispatcher = new RoutingDispatcher(
+      createRouter(this.#config.routing),
+      this.stats,
+      this.#outboundActive,
+    );
     const ctx: InstanceContext = {
       logger: this.#logger,
       policy,
       dispatcher,
       stats: this.stats,
+      outboundActive: this.#outboundActive,
+      handshakes: this.#handshakes,
       listening: {
         logger: this.#logger,
         gate: this.gate,
@@ -108,7 +125,7 @@ export class Instance {
       for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
       const listen = this.#config.statsListen;
       if (this.stats && listen) {
-        this.#metrics = serveMetrics(this.stats, listen.host, listen.port);
+        this.#metrics = serveMetrics(() => this.metrics(), listen.host, listen.port);
         this.#logger.warning(`stats served on ${this.#metrics.address}`);
       }
       if (this.#stateFile) {
@@ -163,6 +180,19 @@ export class Instance {
         GATE_REPORT_MS / 1000
       } s refused ${c.refused}, shed ${c.shed} still in their handshake, ${c.acceptErrors} accept failures for want of descriptors (now ${g.established} established, ${g.handshaking} handshaking, ${g.inUse} of ${g.limits.descriptors} descriptors)`,
     );
+  }
+
+  /** Every metric, read now (what the metrics endpoint serves). */
+  metrics(): MetricFamily[] {
+    return collectMetrics({
+      stats: this.stats,
+      inbounds: this.#inbounds,
+      outboundActive: this.#outboundActive,
+      handshakes: this.#handshakes,
+      gate: this.gate,
+      build: { version: VERSION, deno: Deno.version.deno, crypto: "node" },
+      rss: () => Deno.memoryUsage().rss,
+    });
   }
 
   /** "http host:port/metrics" when stats are served. */

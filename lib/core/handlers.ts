@@ -61,6 +61,8 @@ export interface Inbound {
   start(): Promise<void>;
   /** Where it listens, for the start-up log line (e.g. "tcp 127.0.0.1:1080"). */
   addresses(): string[];
+  /** Connections (and UDP flows) open now. */
+  active(): number;
   /** Stops accepting, then closes live connections after `graceMs`. */
   close(graceMs: number): Promise<void>;
 }

@@ -82,6 +82,11 @@ export class DokodemoInbound implements Inbound {
     return [...this.#group.addresses(), ...this.#udp.map((u) => u.address())];
   }
 
+  /** TCP connections and UDP flows open now. */
+  active(): number {
+    return this.#group.active + this.#udp.reduce((n, u) => n + u.active, 0);
+  }
+
   /** Closes listeners and, after the grace, connections. */
   async close(graceMs: number): Promise<void> {
     await Promise.all([this.#group.close(graceMs), ...this.#udp.map((u) => u.close())]);

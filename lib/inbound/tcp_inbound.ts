@@ -58,6 +58,11 @@ export abstract class TcpInbound implements Inbound {
     return this.#group.addresses();
   }
 
+  /** Connections open now. */
+  active(): number {
+    return this.#group.active;
+  }
+
   /** Closes listeners, then connections after the grace. */
   close(graceMs: number): Promise<void> {
     return this.#group.close(graceMs);

@@ -104,6 +104,11 @@ export class DynamicVmessInbound implements Inbound {
     return this.#groups.reduce((n, g) => n + g.accepted, 0);
   }
 
+  /** Connections open now on the current ports (those of retired ports finish uncounted). */
+  active(): number {
+    return this.#groups.reduce((n, g) => n + g.active, 0);
+  }
+
   /** Current listeners. */
   addresses(): string[] {
     return this.#groups.flatMap((g) => g.addresses());

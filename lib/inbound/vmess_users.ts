@@ -30,6 +30,7 @@ export function vmessServerContext(
     secureOnly: config.settings.disableInsecureEncryption,
     handshakeMs: ctx.policy.level(0).handshakeMs,
     logger: ctx.logger,
+    onHandshake: (result) => ctx.handshakes.add([tag, result]),
   };
 }
 

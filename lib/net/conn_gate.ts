@@ -61,6 +61,8 @@ export class ConnectionGate {
   readonly #bySource = new Map<string, Set<Entry>>();
   #established = 0;
   #counts: GateCounts = { refused: 0, shed: 0, acceptErrors: 0 };
+  /** Counts since the gate was made (never reset). */
+  readonly totals: GateCounts = { refused: 0, shed: 0, acceptErrors: 0 };
 
   /** A gate with `limits`. */
   constructor(limits: GateLimits) {
@@ -92,6 +94,7 @@ export class ConnectionGate {
   /** Notes an accept() that failed for want of descriptors. */
   noteAcceptError(): void {
     this.#counts.acceptErrors++;
+    this.totals.acceptErrors++;
   }
 
   /**
@@ -104,6 +107,7 @@ export class ConnectionGate {
     if (this.#handshaking.size >= this.limits.handshaking) this.#shedOldest(this.#handshaking);
     if (this.inUse + 1 > this.limits.descriptors && !this.#shedOldest(this.#handshaking)) {
       this.#counts.refused++;
+      this.totals.refused++;
       return null;
     }
     const entry: Entry = { source, shed, state: "handshaking" };
@@ -143,6 +147,7 @@ export class ConnectionGate {
     this.#forget(entry);
     entry.state = "gone";
     this.#counts.shed++;
+    this.totals.shed++;
     entry.shed();
     return true;
   }

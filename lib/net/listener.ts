@@ -88,6 +88,11 @@ export class TcpListenerGroup {
     return this.#accepted;
   }
 
+  /** Connections open now. */
+  get active(): number {
+    return this.#live.size;
+  }
+
   /** "tcp host:port" per bound listener. */
   addresses(): string[] {
     return this.#listeners.map((l) => {

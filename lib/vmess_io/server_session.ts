@@ -21,6 +21,36 @@ import { readHeader } from "./handshake_io.ts";
 import { VmessBodyStream } from "./body_stream.ts";
 import { MAX_UDP_PAYLOAD } from "./limits.ts";
 
+/** How a VMess handshake ended, as counted in metrics. */
+export const HANDSHAKE_RESULTS = [
+  "ok",
+  "bad-auth",
+  "clock",
+  "replay",
+  "bad-header",
+  "refused",
+  "incomplete",
+] as const;
+
+/** One of HANDSHAKE_RESULTS. */
+export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
+
+/** The result a header reader's failure code counts as. */
+export function handshakeResult(code: string): HandshakeResult {
+  switch (code) {
+    case "bad-auth":
+    case "clock":
+    case "replay":
+      return code;
+    case "timeout":
+    case "eof":
+    case "io":
+      return "incomplete";
+    default:
+      return "bad-header";
+  }
+}
+
 /** What a VMess inbound shares with each of its connections. */
 export interface VmessServerContext {
   /** The inbound tag, for log lines. */
@@ -35,6 +65,8 @@ export interface VmessServerContext {
   readonly logger: Logger;
   /** A SwitchAccount to send (dynamic port), if the inbound has a detour. */
   readonly switchAccount?: (email: string) => SwitchAccount | undefined;
+  /** Told how each handshake ended (metrics). */
+  readonly onHandshake?: (result: HandshakeResult) => void;
 }
 
 /** An authenticated VMess request: the user, what it asks for, and its body (plaintext both ways). */
@@ -73,6 +105,7 @@ export async function acceptVmess(
     drainSize: ctx.server.drainSize(),
   });
   if (outcome.kind === "failed") {
+    ctx.onHandshake?.(handshakeResult(outcome.code));
     // One line per rejected connection, at info: probes are routine on a public port.
     ctx.logger.info(
       `vmess ${ctx.tag}: ${source.address}:${source.port} rejected: ${outcome.code}: ${outcome.message} (${outcome.consumed} bytes read)`,
@@ -82,12 +115,14 @@ export async function acceptVmess(
   const req = outcome.value;
   const refusal = refuse(req, ctx.secureOnly);
   if (refusal) {
+    ctx.onHandshake?.("refused");
     // The header authenticated, so the peer is a user, not a prober: no need to drain.
     ctx.logger.info(
       `vmess ${ctx.tag}: ${source.address}:${source.port} rejected ${refusal} (user ${req.user.email})`,
     );
     return null;
   }
+  ctx.onHandshake?.("ok");
   const user = { email: req.user.email, level: req.user.level };
   const body = bodyStream(stream, req, outcome.rest, ctx);
   const { command, destination } = req.header;
