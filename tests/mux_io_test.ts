@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 import { memoryPair, type MemoryStream } from "./helpers/memory_stream.ts";
@@ -610,6 +611,47 @@ Deno.test("mux server: the underlying connection ending cuts sub-connections the
   } finally {
     raw.client.close();
   }
+});
+
+Deno.test("mux server (property): any bytes end in a clean outcome or one MuxProtocolError", async () => {
+  const valid = fc.constantFrom(
+    encodeFrame(newFrame(1, tcp(80), utf8("a"))),
+    encodeFrame(newFrame(2, udp(53), utf8("q"))),
+    encodeFrame(keep(1, utf8("b"))),
+    encodeFrame(end(1)),
+    encodeFrame(end(2, true)),
+    encodeFrame({ id: 3, status: "keepalive", error: false }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.oneof(valid, fc.uint8Array({ maxLength: 40 })), { maxLength: 12 }),
+      async (pieces) => {
+        const raw = rawClient(echo);
+        const drained = (async () => {
+          while (await raw.client.read() !== null) {
+            // Whatever the server answers.
+          }
+        })();
+        try {
+          try {
+            for (const p of pieces) await raw.client.write(p);
+          } catch {
+            // The server closed the connection on a bad frame: the rest cannot be sent.
+          }
+          await raw.client.closeWrite();
+          const outcome = await raw.served;
+          assert(
+            outcome.error === undefined || outcome.error instanceof MuxProtocolError,
+            `unexpected ${outcome.error}`,
+          );
+        } finally {
+          raw.client.close();
+          await drained;
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

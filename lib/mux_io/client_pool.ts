@@ -57,9 +57,12 @@ interface Carrier {
   stopTicker: () => void;
 }
 
-/** Opens sub-connections through Mux.Cool over underlying connections it dials with `dial`. */
-export class MuxClientPool {
-  readonly #dial: () => Promise<ByteStream>;
+/**
+ * Opens sub-connections through Mux.Cool over underlying connections it dials with `dial`. `C` is
+ * what an open passes to the dial it causes (for an outbound: the session that needed it).
+ */
+export class MuxClientPool<C = void> {
+  readonly #dial: (context: C) => Promise<ByteStream>;
   readonly #concurrency: number;
   readonly #maxPerConnection: number;
   readonly #idleCheckMs: number;
@@ -73,7 +76,7 @@ export class MuxClientPool {
    * A pool whose `dial` opens one underlying stream to the server (for VMess: a connection to
    * MUX_COOL_DESTINATION, i.e. command Mux).
    */
-  constructor(dial: () => Promise<ByteStream>, options: MuxClientOptions = {}) {
+  constructor(dial: (context: C) => Promise<ByteStream>, options: MuxClientOptions = {}) {
     const concurrency = options.concurrency ?? DEFAULT_MUX_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_MUX_CONCURRENCY) {
       throw new RangeError(`mux concurrency must be 1 to ${MAX_MUX_CONCURRENCY}: ${concurrency}`);
@@ -92,14 +95,18 @@ export class MuxClientPool {
     return this.#carriers.filter((c) => !c.retired).length;
   }
 
-  /** A TCP sub-connection to `destination`; rejects if its underlying connection cannot be dialed. */
-  async openStream(destination: Destination): Promise<ByteStream> {
-    return await this.#open({ ...destination, network: "tcp" });
+  /**
+   * A TCP sub-connection to `destination`; rejects if the underlying connection it needs cannot be
+   * dialed (a dial it causes is given `context`).
+   */
+  async openStream(destination: Destination, context: C): Promise<ByteStream> {
+    return await this.#open({ ...destination, network: "tcp" }, context);
   }
 
-  /** A UDP sub-connection whose peer is `destination`. */
-  async openPackets(destination: Destination): Promise<PacketStream> {
-    return new MuxPacketFlow(await this.#open({ ...destination, network: "udp" }), this.#logger);
+  /** A UDP sub-connection whose peer is `destination` (as openStream otherwise). */
+  async openPackets(destination: Destination, context: C): Promise<PacketStream> {
+    const sub = await this.#open({ ...destination, network: "udp" }, context);
+    return new MuxPacketFlow(sub, this.#logger);
   }
 
   /** Closes every underlying connection now, aborting their sub-connections. */
@@ -112,9 +119,9 @@ export class MuxClientPool {
     }
   }
 
-  async #open(destination: Destination): Promise<SubConnection> {
+  async #open(destination: Destination, context: C): Promise<SubConnection> {
     if (this.#closed) throw new MuxError("closed", "mux pool closed");
-    const carrier = this.#pick();
+    const carrier = this.#pick(context);
     carrier.waiting++;
     carrier.total++;
     let connection: MuxConnection;
@@ -127,7 +134,7 @@ export class MuxClientPool {
   }
 
   // The first connection with room, as 4.34 picks; a new one when none has.
-  #pick(): Carrier {
+  #pick(context: C): Carrier {
     for (const c of this.#carriers) {
       const live = c.waiting + (c.connection?.active ?? 0);
       const usable = c.connection === null || c.connection.usable;
@@ -135,12 +142,12 @@ export class MuxClientPool {
         return c;
       }
     }
-    return this.#newCarrier();
+    return this.#newCarrier(context);
   }
 
-  #newCarrier(): Carrier {
+  #newCarrier(context: C): Carrier {
     const carrier: Carrier = {
-      ready: this.#dial().then((stream) => {
+      ready: this.#dial(context).then((stream) => {
         const connection = new MuxConnection(stream, {
           role: "client",
           limits: this.#limits,
