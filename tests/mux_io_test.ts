@@ -352,6 +352,10 @@ Deno.test("mux: a failed dial fails the opens waiting for it, and is not kept", 
     ticker: clock.ticker,
   });
   const errors = await Promise.allSettled([pool.openStream(tcp(1)), pool.openStream(tcp(2))]);
+  assertEquals(
+    errors.map((e) => e.status === "rejected" && (e.reason as Error).message),
+    ["connection refused", "connection refused"],
+  );
   assertEquals(errors.map((e) => e.status), ["rejected", "rejected"]);
   assertEquals(pool.connections, 0);
   assertEquals(clock.running(), 0);
@@ -707,6 +711,18 @@ Deno.test("mux client: frames on the wire are 4.34's: New without data, Keep, En
     raw.clock.tick();
     assertEquals(await raw.next(0), null);
     await raw.servers[0].stream.closeWrite();
+  } finally {
+    raw.pool.close();
+  }
+});
+
+Deno.test("mux client: a destination that cannot be encoded fails its open only", async () => {
+  const raw = rawServers();
+  try {
+    await assertRejects(() => raw.pool.openStream(tcp(80, "a".repeat(256))), RangeError);
+    const ok = await raw.pool.openStream(tcp(80, "b.example"));
+    assertEquals(await raw.next(0), newFrame(1, tcp(80, "b.example")));
+    ok.close();
   } finally {
     raw.pool.close();
   }

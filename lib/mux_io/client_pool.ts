@@ -120,17 +120,20 @@ export class MuxClientPool<C = void> {
   }
 
   async #open(destination: Destination, context: C): Promise<SubConnection> {
-    if (this.#closed) throw new MuxError("closed", "mux pool closed");
-    const carrier = this.#pick(context);
-    carrier.waiting++;
-    carrier.total++;
-    let connection: MuxConnection;
-    try {
-      connection = await carrier.ready;
-    } finally {
-      carrier.waiting--;
+    // A connection can fail between its dial and this open; then one other try (4.34 tries 16).
+    for (let attempt = 0;; attempt++) {
+      if (this.#closed) throw new MuxError("closed", "mux pool closed");
+      const carrier = this.#pick(context);
+      carrier.waiting++;
+      carrier.total++;
+      let connection: MuxConnection;
+      try {
+        connection = await carrier.ready;
+      } finally {
+        carrier.waiting--;
+      }
+      if (connection.usable || attempt > 0) return connection.open(destination);
     }
-    return connection.open(destination);
   }
 
   // The first connection with room, as 4.34 picks; a new one when none has.
@@ -147,7 +150,7 @@ export class MuxClientPool<C = void> {
 
   #newCarrier(context: C): Carrier {
     const carrier: Carrier = {
-      ready: this.#dial(context).then((stream) => {
+      ready: Promise.resolve(context).then(this.#dial).then((stream) => {
         const connection = new MuxConnection(stream, {
           role: "client",
           limits: this.#limits,

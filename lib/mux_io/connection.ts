@@ -6,7 +6,7 @@
 import type { Destination } from "../core/destination.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { Logger } from "../log/mod.ts";
-import { type Frame, FrameDecoder, MuxProtocolError } from "../mux/mod.ts";
+import { type Frame, FrameDecoder, frameLength, MuxProtocolError } from "../mux/mod.ts";
 import { MuxError } from "./errors.ts";
 import { FrameWriter } from "./frame_writer.ts";
 import type { MuxLimits } from "./limits.ts";
@@ -70,12 +70,17 @@ export class MuxConnection {
     return !this.#closing && !this.#inputEnded && this.#error === null;
   }
 
-  /** Client: opens a sub-connection (ids 1, 2, 3, … as 4.34) by sending its New frame. */
+  /**
+   * Client: opens a sub-connection (ids 1, 2, 3, … as 4.34) by sending its New frame; throws
+   * MuxError if the connection is closing or over, RangeError for an unencodable destination.
+   */
   open(destination: Destination): SubConnection {
     if (!this.usable) throw new MuxError("connection-lost", "mux connection is closed");
     if (this.#nextId > 0xffff) throw new RangeError("mux session ids exhausted");
+    const frame: Frame = { id: this.#nextId, status: "new", error: false, destination };
+    frameLength(frame); // throws RangeError for a destination that cannot be encoded
     const sub = this.#add(this.#nextId++, destination);
-    this.#writer.send([{ id: sub.id, status: "new", error: false, destination }]).catch(ignore);
+    this.#writer.send([frame]).catch(ignore);
     return sub;
   }
 
