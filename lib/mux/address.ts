@@ -99,7 +99,7 @@ export function decodePortAddress(meta: Uint8Array, o: number): DecodedAddress {
 }
 
 // 4.34 takes an IP literal sent as a domain (also "[v6]") as that IP, and otherwise only
-// [0-9A-Za-z._-]; an empty domain makes it panic, so it is refused here.
+// [0-9A-Za-z._-]; an empty one it refuses too (it reads the wrong bytes, which fail that check).
 function readDomain(name: Uint8Array): string {
   if (name.length === 0) throw new MuxProtocolError("bad-address", "empty Mux.Cool domain");
   const first = name[0];
