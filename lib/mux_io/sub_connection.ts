@@ -129,10 +129,17 @@ export class SubConnection implements ByteStream {
 
   // ---- used by its user ----
 
-  /** The next bytes from the peer, or null once it has ended (or this side closed). */
-  async read(): Promise<Uint8Array | null> {
+  /**
+   * The next bytes from the peer (at most `max`, the rest kept for the next read), or null once
+   * it has ended (or this side closed).
+   */
+  async read(max?: number): Promise<Uint8Array | null> {
     const r = await this.receive();
-    return r === null ? null : r.data;
+    if (r === null) return null;
+    if (max === undefined || r.data.length <= max) return r.data;
+    this.#queue.unshift({ data: r.data.subarray(max) });
+    this.#queued += r.data.length - max;
+    return r.data.subarray(0, max);
   }
 
   /** Like read(), with the datagram peer an Xray UDP Keep named. */

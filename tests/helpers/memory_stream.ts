@@ -30,11 +30,15 @@ class Pipe {
     if (this.#cancelled) throw new Error("memory stream reset by its reader");
   }
 
-  async read(): Promise<Uint8Array | null> {
+  async read(max?: number): Promise<Uint8Array | null> {
     for (;;) {
       if (this.#cancelled) return null;
-      const chunk = this.#chunks.shift();
+      let chunk = this.#chunks.shift();
       if (chunk) {
+        if (max !== undefined && chunk.length > max) {
+          this.#chunks.unshift(chunk.subarray(max));
+          chunk = chunk.subarray(0, max);
+        }
         this.#queued -= chunk.length;
         if (this.#queued <= this.#highWater) this.#wakeWriters();
         return chunk;
@@ -70,7 +74,8 @@ class Pipe {
 
 /**
  * One end of a memory pair. read() returns a view of a buffer that the next read() overwrites
- * (scribbled first), as a socket's reused read buffer does, so a consumer that keeps a view fails.
+ * (scribbled first), as a socket's reused read buffer does, so a consumer that keeps a view fails;
+ * read(max) returns at most `max` bytes and keeps the rest.
  */
 export class MemoryStream implements ByteStream {
   readonly #in: Pipe;
@@ -95,9 +100,9 @@ export class MemoryStream implements ByteStream {
     return this.#out.ended;
   }
 
-  async read(): Promise<Uint8Array | null> {
+  async read(max?: number): Promise<Uint8Array | null> {
     this.#buffer.fill(0xee);
-    const chunk = await this.#in.read();
+    const chunk = await this.#in.read(max);
     if (chunk === null) return null;
     if (this.#buffer.length < chunk.length) this.#buffer = new Uint8Array(chunk.length);
     this.#buffer.set(chunk);
