@@ -58,6 +58,7 @@ export class Instance {
   #inbounds: Inbound[] = [];
   #metrics: MetricsEndpoint | undefined;
   #reportTimer: ReturnType<typeof setInterval> | undefined;
+  #dispatcher: RoutingDispatcher | undefined;
   #stateTimer: ReturnType<typeof setInterval> | undefined;
   #savedVersion = -1;
   readonly #stateFile: string | undefined;
@@ -94,6 +95,7 @@ export class Instance {
       this.stats,
       this.#outboundActive,
     );
+    this.#dispatcher = dispatcher;
     const ctx: InstanceContext = {
       logger: this.#logger,
       policy,
@@ -218,6 +220,7 @@ export class Instance {
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
     await this.#saveState();
     this.#inbounds = [];
+    for (const o of this.#dispatcher?.outbounds ?? []) o.close?.();
     await this.#metrics?.close();
     this.#metrics = undefined;
     for (const [name, value] of this.stats?.snapshot() ?? []) {

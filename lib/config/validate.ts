@@ -6,6 +6,7 @@ import * as schema from "./schema.ts";
 import { ipBytes, parseCidr } from "../core/cidr.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
+import { readMuxSetting } from "../mux/mod.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -231,6 +232,10 @@ export function validateConfig(raw: unknown): ValidationResult {
     if (s.value) {
       outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
       issues.push(...outboundInertWarnings(ob, path));
+      const mux = readMuxSetting(ob.mux);
+      if (mux.kind === "invalid") {
+        issues.push(configError([...path, "mux", "concurrency"], mux.message));
+      }
     }
   });
 
