@@ -141,6 +141,28 @@ export function parseRequestHead(head: Uint8Array, code = "bad-http-request"): R
   return { method, target, path: percentDecode(rawPath, code), query, version, headers };
 }
 
+/**
+ * Whether an incomplete request head already shows a bad request line (Go reads line by line and
+ * refuses at once): the ProtocolError `code`, or null when the line is fine or not complete yet.
+ */
+export function requestLineError(b: Uint8Array, code = "bad-http-request"): ProtocolError | null {
+  let cr = -1;
+  for (let i = 1; i < b.length; i++) {
+    if (b[i] === 10 && b[i - 1] === 13) {
+      cr = i - 1;
+      break;
+    }
+  }
+  if (cr < 0) return null;
+  try {
+    parseRequestHead(latin1Bytes(latin1(b.subarray(0, cr)) + "\r\n\r\n"), code);
+    return null;
+  } catch (e) {
+    if (e instanceof ProtocolError) return e;
+    throw e;
+  }
+}
+
 /** Parses a response head (CRLF CRLF included): `HTTP/x.y SP code [SP reason]`; throws ProtocolError. */
 export function parseResponseHead(head: Uint8Array, code = "bad-http-response"): ResponseHead {
   const { first, headers } = splitLines(head, code);

@@ -12,6 +12,7 @@ export {
   parseRequestHead,
   parseResponseHead,
   type RequestHead,
+  requestLineError,
   type ResponseHead,
   tokenListContains,
 } from "./head.ts";

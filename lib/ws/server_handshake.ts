@@ -15,6 +15,7 @@ import {
   latin1Bytes,
   parseRequestHead,
   type RequestHead,
+  requestLineError,
   tokenListContains,
 } from "../http/mod.ts";
 import { ProtocolError } from "../core/errors.ts";
@@ -181,6 +182,9 @@ export function serverHandshake(
   const limit = opts.maxHeadBytes ?? DEFAULT_MAX_REQUEST_HEAD;
   const end = findHeadEnd(buffered.length > limit ? buffered.subarray(0, limit) : buffered);
   if (end < 0) {
+    // Go's server reads line by line: a bad request line is refused at once.
+    const early = requestLineError(buffered.subarray(0, limit), "ws-handshake");
+    if (early) return goParseError(400, buffered.length, early);
     if (buffered.length < limit) return null;
     return goParseError(
       431,
