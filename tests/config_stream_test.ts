@@ -193,9 +193,9 @@ Deno.test("stream settings: PROXY protocol from tcpSettings, wsSettings or socko
 Deno.test("stream settings: until the layers are wired, run refuses what test accepts, naming the path", async () => {
   const { config } = await loadConfigFiles([fixture("stream_ws_tls_server.json")]);
   includesAll(unwiredStreamIssues(config).map(formatIssue), [
-    'inbounds[0].streamSettings.network: "ws" (WebSocket) is accepted by `test` but `run` refuses it',
-    'inbounds[0].streamSettings.security: "tls" is accepted by `test`',
-    "inbounds[0].streamSettings: acceptProxyProtocol (PROXY protocol) is accepted by `test`",
+    'inbounds[0].streamSettings.network: "ws" (WebSocket) is accepted by test but run refuses it',
+    'inbounds[0].streamSettings.security: "tls" is accepted by test',
+    "inbounds[0].streamSettings: acceptProxyProtocol (PROXY protocol) is accepted by test",
   ]);
   const main = ["run", "-A", "--unstable-net", "main.ts"];
   const t = await runToEnd(Deno.execPath(), [

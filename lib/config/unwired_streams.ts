@@ -7,7 +7,7 @@ import type { Config } from "./validate.ts";
 import { configError, type ConfigIssue, type JsonPath } from "./issues.ts";
 import type { StreamSettings } from "./stream_settings.ts";
 
-const LATER = "is accepted by `test` but `run` refuses it until the transport lands";
+const LATER = "is accepted by test but run refuses it until the transport lands";
 
 function streamIssues(s: StreamSettings, path: JsonPath): ConfigIssue[] {
   const out: ConfigIssue[] = [];
