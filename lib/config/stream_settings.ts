@@ -8,6 +8,7 @@ import { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { stringList } from "./fields.ts";
 import { type HttpHeaderSettings, httpHeaderSettings } from "../http_header/mod.ts";
+import { RESERVED_HEADERS } from "../ws/mod.ts";
 
 /** V2Ray's StringList where values are bytes on the wire: `"a,b"` splits on commas, untrimmed. */
 const goStringList = z.union([z.string().transform((s) => s.split(",")), z.array(z.string())]);
@@ -268,13 +269,7 @@ export function takeXrayEarlyData(path: string): { path: string; ed: number } {
 }
 
 // gorilla refuses these in the request header; it sets them itself.
-const RESERVED_WS_HEADERS = new Set([
-  "upgrade",
-  "connection",
-  "sec-websocket-key",
-  "sec-websocket-version",
-  "sec-websocket-extensions",
-]);
+const RESERVED_WS_HEADERS = new Set(RESERVED_HEADERS.map((h) => h.toLowerCase()));
 
 function resolveWs(
   ws: z.output<typeof wsSettings> | undefined,
