@@ -33,8 +33,8 @@ export const outbound = z.strictObject({
   proxySettings: z.strictObject({ tag: z.string().min(1), transportLayer: z.boolean().optional() })
     .optional(),
   mux: z.strictObject({
-    enabled: z.literal(false, { error: "true (Mux.Cool) is not supported yet" }).optional(),
-    concurrency: z.number().int().optional(),
+    enabled: z.boolean().optional(),
+    concurrency: z.number().optional(),
   }).optional(),
 });
 

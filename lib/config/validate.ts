@@ -7,6 +7,7 @@ import { ipBytes, parseCidr } from "../core/cidr.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import { PLAIN_TCP, resolveStreamSettings, type StreamSettings } from "./stream_settings.ts";
+import { readMuxSetting } from "../mux/mod.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -241,6 +242,10 @@ export function validateConfig(raw: unknown): ValidationResult {
         } as OutboundConfig,
       );
       issues.push(...outboundInertWarnings(ob, path));
+      const mux = readMuxSetting(ob.mux);
+      if (mux.kind === "invalid") {
+        issues.push(configError([...path, "mux", "concurrency"], mux.message));
+      }
     }
   });
 
