@@ -14,6 +14,7 @@ const FLOORS: Record<string, number> = {
   vmess: 2,
   mux: 2,
   ws: 2,
+  http: 2,
   geo: 2,
   proxy_protocol: 2,
   http_header: 2,

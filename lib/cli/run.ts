@@ -1,5 +1,12 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
-import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  formatIssue,
+  loadConfigFiles,
+  loadConfigObject,
+  unwiredStreamIssues,
+} from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
@@ -34,6 +41,9 @@ export async function runCommand(files: readonly string[]): Promise<number> {
   const { config, warnings } = files.length > 0
     ? await loadConfigFiles(files)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
+  const unwired = unwiredStreamIssues(config);
+  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
