@@ -5,10 +5,13 @@
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { cryptoStatus, loadCryptoBackend } from "../lib/crypto/mod.ts";
 import { spawnDenoray, writeTempConfig } from "./helpers/process.ts";
-import { needs, requireHere } from "./helpers/requirement.ts";
+import { needsTest } from "./helpers/peer.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const missing = await loadCryptoBackend("openssl").then(() => null, (e) => (e as Error).message);
+const missing = await loadCryptoBackend("openssl").then(
+  () => null,
+  (e) => `the openssl backend is not available (${(e as Error).message})`,
+);
 
 /** Runs main.ts with `perms`, `args` and `env` (DENORAY_* not inherited from this run). */
 async function denoray(
@@ -29,11 +32,10 @@ async function denoray(
 const ALL = ["-A"];
 const NO_FFI = ["--allow-read", "--allow-env"];
 
-Deno.test({
-  name: "crypto backend: auto picks openssl where libcrypto loads; --crypto node overrides it",
-  ...needs("the openssl backend", missing),
-  async fn() {
-    requireHere("the openssl backend", missing);
+needsTest(
+  "crypto backend: auto picks openssl where libcrypto loads; --crypto node overrides it",
+  missing,
+  async () => {
     const auto = await denoray(ALL, ["version"]);
     assertEquals(auto.code, 0, auto.err);
     assertStringIncludes(auto.out, "crypto: openssl (OpenSSL ");
@@ -46,7 +48,7 @@ Deno.test({
     });
     assertStringIncludes(flagWins.out, "crypto: openssl");
   },
-});
+);
 
 Deno.test("crypto backend: without --allow-ffi auto falls back to node and says why", async () => {
   const r = await denoray(NO_FFI, ["version"]);

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { type CryptoBackend, loadCryptoBackend } from "../lib/crypto/mod.ts";
 import { toHex } from "../lib/core/bytes.ts";
-import { needs, requireHere } from "./helpers/requirement.ts";
+import { needsTest } from "./helpers/peer.ts";
 
 const node = await loadCryptoBackend("node");
 let openssl: CryptoBackend | null = null;
@@ -15,13 +15,10 @@ let missing: string | null = null;
 try {
   openssl = await loadCryptoBackend("openssl");
 } catch (e) {
-  missing = (e as Error).message;
+  missing = `the openssl backend is not available (${(e as Error).message})`;
 }
-const opts = needs("the openssl backend (libcrypto and --allow-ffi)", missing);
-
-/** Both backends, or a failure in CI when openssl is missing. */
+/** Both backends (the tests run only when openssl loaded: needsTest). */
 function both(): [CryptoBackend, CryptoBackend] {
-  requireHere("the openssl backend", missing);
   return [openssl!, node];
 }
 
@@ -51,10 +48,10 @@ const offset = fc.integer({ min: 0, max: 33 });
 const algorithm = fc.constantFrom("aes-128-gcm" as const, "chacha20-poly1305" as const);
 const RUNS = { numRuns: 150 };
 
-Deno.test({
-  name: "differential: AEAD seal/open agree across backends, at any offsets, both ways",
-  ...opts,
-  fn() {
+needsTest(
+  "differential: AEAD seal/open agree across backends, at any offsets, both ways",
+  missing,
+  () => {
     const [a, b] = both();
     fc.assert(
       fc.property(
@@ -100,12 +97,12 @@ Deno.test({
       RUNS,
     );
   },
-});
+);
 
-Deno.test({
-  name: "differential: a flipped bit in tag, ciphertext or AAD is refused by both backends",
-  ...opts,
-  fn() {
+needsTest(
+  "differential: a flipped bit in tag, ciphertext or AAD is refused by both backends",
+  missing,
+  () => {
     const [a, b] = both();
     fc.assert(
       fc.property(
@@ -135,45 +132,41 @@ Deno.test({
       RUNS,
     );
   },
+);
+
+needsTest("differential: digests, resumed states and HMAC agree across backends", missing, () => {
+  const [a, b] = both();
+  fc.assert(
+    fc.property(
+      fc.constantFrom("md5" as const, "sha1" as const, "sha256" as const),
+      fc.integer(),
+      fc.array(length, { maxLength: 4 }),
+      fc.integer({ min: 0, max: 200 }),
+      (alg, seed, lengths, keyLen) => {
+        const parts = lengths.map((n, i) => placed(bytes(seed + i, n), i, 1));
+        assertEquals(toHex(a.digest(alg, parts)), toHex(b.digest(alg, parts)));
+        const ha = a.createHash(alg), hb = b.createHash(alg);
+        for (const p of parts.slice(0, -1)) {
+          ha.update(p);
+          hb.update(p);
+        }
+        const last = parts.at(-1) ?? new Uint8Array(0);
+        assertEquals(toHex(ha.copy().digestWith(last)), toHex(hb.digestWith(last)));
+        assertEquals(toHex(ha.update(last).digest()), toHex(a.digest(alg, parts)));
+        if (alg !== "sha1") {
+          const key = bytes(seed - 1, keyLen), data = parts[0] ?? new Uint8Array(0);
+          assertEquals(toHex(a.hmac(alg, key, data)), toHex(b.hmac(alg, key, data)));
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
 });
 
-Deno.test({
-  name: "differential: digests, resumed states and HMAC agree across backends",
-  ...opts,
-  fn() {
-    const [a, b] = both();
-    fc.assert(
-      fc.property(
-        fc.constantFrom("md5" as const, "sha1" as const, "sha256" as const),
-        fc.integer(),
-        fc.array(length, { maxLength: 4 }),
-        fc.integer({ min: 0, max: 200 }),
-        (alg, seed, lengths, keyLen) => {
-          const parts = lengths.map((n, i) => placed(bytes(seed + i, n), i, 1));
-          assertEquals(toHex(a.digest(alg, parts)), toHex(b.digest(alg, parts)));
-          const ha = a.createHash(alg), hb = b.createHash(alg);
-          for (const p of parts.slice(0, -1)) {
-            ha.update(p);
-            hb.update(p);
-          }
-          const last = parts.at(-1) ?? new Uint8Array(0);
-          assertEquals(toHex(ha.copy().digestWith(last)), toHex(hb.digestWith(last)));
-          assertEquals(toHex(ha.update(last).digest()), toHex(a.digest(alg, parts)));
-          if (alg !== "sha1") {
-            const key = bytes(seed - 1, keyLen), data = parts[0] ?? new Uint8Array(0);
-            assertEquals(toHex(a.hmac(alg, key, data)), toHex(b.hmac(alg, key, data)));
-          }
-        },
-      ),
-      { numRuns: 100 },
-    );
-  },
-});
-
-Deno.test({
-  name: "differential: AES block, CFB streams over random splits and SHAKE128 agree",
-  ...opts,
-  fn() {
+needsTest(
+  "differential: AES block, CFB streams over random splits and SHAKE128 agree",
+  missing,
+  () => {
     const [a, b] = both();
     fc.assert(
       fc.property(
@@ -201,32 +194,28 @@ Deno.test({
       { numRuns: 100 },
     );
   },
-});
+);
 
-Deno.test({
-  name: "differential: both backends refuse the same bad lengths and offsets",
-  ...opts,
-  fn() {
-    for (const backend of both()) {
-      const gcm = backend.createAead("aes-128-gcm", new Uint8Array(16));
-      const pt = new Uint8Array(10), nonce = new Uint8Array(12);
-      assertThrows(() => gcm.sealInto(new Uint8Array(11), pt, new Uint8Array(26), 0), RangeError);
-      assertThrows(() => gcm.sealInto(nonce, pt, new Uint8Array(25), 0), RangeError);
-      assertThrows(() => gcm.sealInto(nonce, pt, new Uint8Array(26), 1), RangeError);
-      assertThrows(() => gcm.openInto(nonce, new Uint8Array(26), new Uint8Array(9), 0), RangeError);
-      assertThrows(() => backend.createAead("chacha20-poly1305", new Uint8Array(31)), RangeError);
-      assertThrows(
-        () => backend.aesBlock(new Uint8Array(16), new Uint8Array(17), false),
-        RangeError,
-      );
-      assertThrows(
-        () => backend.createAesCfb(new Uint8Array(16), new Uint8Array(8), true),
-        RangeError,
-      );
-      assertThrows(() => backend.shake128(new Uint8Array(1), -1), RangeError);
-      assertThrows(() => backend.createHash("sha512" as "sha256"), RangeError);
-      assertEquals(gcm.open(nonce, new Uint8Array(15)), null);
-      gcm.dispose();
-    }
-  },
+needsTest("differential: both backends refuse the same bad lengths and offsets", missing, () => {
+  for (const backend of both()) {
+    const gcm = backend.createAead("aes-128-gcm", new Uint8Array(16));
+    const pt = new Uint8Array(10), nonce = new Uint8Array(12);
+    assertThrows(() => gcm.sealInto(new Uint8Array(11), pt, new Uint8Array(26), 0), RangeError);
+    assertThrows(() => gcm.sealInto(nonce, pt, new Uint8Array(25), 0), RangeError);
+    assertThrows(() => gcm.sealInto(nonce, pt, new Uint8Array(26), 1), RangeError);
+    assertThrows(() => gcm.openInto(nonce, new Uint8Array(26), new Uint8Array(9), 0), RangeError);
+    assertThrows(() => backend.createAead("chacha20-poly1305", new Uint8Array(31)), RangeError);
+    assertThrows(
+      () => backend.aesBlock(new Uint8Array(16), new Uint8Array(17), false),
+      RangeError,
+    );
+    assertThrows(
+      () => backend.createAesCfb(new Uint8Array(16), new Uint8Array(8), true),
+      RangeError,
+    );
+    assertThrows(() => backend.shake128(new Uint8Array(1), -1), RangeError);
+    assertThrows(() => backend.createHash("sha512" as "sha256"), RangeError);
+    assertEquals(gcm.open(nonce, new Uint8Array(15)), null);
+    gcm.dispose();
+  }
 });

@@ -30,3 +30,24 @@ export function peerTest(program: string, name: string, fn: () => Promise<void>)
     Deno.test({ name, ignore: true, fn });
   }
 }
+
+/**
+ * The same rule for any other requirement (a library, a permission): `missing` says why it is not
+ * here, or is null when it is. Ignored with a clear line outside CI; failing in CI.
+ */
+export function needsTest(
+  name: string,
+  missing: string | null,
+  fn: () => void | Promise<void>,
+): void {
+  if (missing === null) {
+    Deno.test(name, fn);
+  } else if (Deno.env.get("CI") === "true") {
+    Deno.test(name, () => {
+      throw new Error(`${missing}, and CI needs it`);
+    });
+  } else {
+    console.error(`skipping "${name}": ${missing}`);
+    Deno.test({ name, ignore: true, fn });
+  }
+}
