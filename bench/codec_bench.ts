@@ -1,12 +1,13 @@
 /**
  * Micro-benchmarks of the VMess body codec: `deno bench -A bench/codec_bench.ts`, each case on
- * both crypto backends ("openssl", "node"; a codec binds to the backend active when it is built).
+ * both crypto backends ("openssl", "node"; a codec binds to the backend active when it is built,
+ * so every codec here, including those renewed while the bench runs, is built under its own).
  * "seal" is BodyWriter.write of one chunk's plaintext into a reused wire buffer, as the stream
  * does; "open" is BodyReader.push + nextInto of one chunk into a reused buffer, in order (readers
  * are renewed after a run of pre-sealed chunks, amortised away).
  */
 import { randomBytes } from "../lib/core/bytes.ts";
-import { type BackendName, loadCryptoBackend, selectCryptoBackend } from "../lib/crypto/mod.ts";
+import { type CryptoBackend, loadCryptoBackend, withCryptoBackend } from "../lib/crypto/mod.ts";
 import type { BodyCodecParams } from "../lib/vmess/body_plan.ts";
 import { BodyReader } from "../lib/vmess/body_reader.ts";
 import { BodyWriter } from "../lib/vmess/body_writer.ts";
@@ -26,17 +27,17 @@ function params(
 }
 
 /** A function that opens the next of `count` pre-sealed chunks of `size` bytes each call. */
-function opener(p: BodyCodecParams, size: number, count: number): () => void {
-  const w = new BodyWriter(p);
+function opener(b: CryptoBackend, p: BodyCodecParams, size: number, count: number): () => void {
+  const w = withCryptoBackend(b, () => new BodyWriter(p));
   const payload = randomBytes(size);
   const chunks = Array.from({ length: count }, () => w.write(payload));
   const out = new Uint8Array(size + 64);
-  let reader = new BodyReader(p);
+  let reader = withCryptoBackend(b, () => new BodyReader(p));
   let i = 0;
   return () => {
     if (i === count) {
       reader.dispose();
-      reader = new BodyReader(p);
+      reader = withCryptoBackend(b, () => new BodyReader(p));
       i = 0;
     }
     reader.push(chunks[i++]);
@@ -44,10 +45,9 @@ function opener(p: BodyCodecParams, size: number, count: number): () => void {
   };
 }
 
-const backends: BackendName[] = ["node"];
+const backends: CryptoBackend[] = [await loadCryptoBackend("node")];
 try {
-  await loadCryptoBackend("openssl");
-  backends.unshift("openssl");
+  backends.unshift(await loadCryptoBackend("openssl"));
 } catch (e) {
   console.error(`openssl rows left out: ${(e as Error).message}`);
 }
@@ -70,11 +70,11 @@ const CASES: [string, BodyCodecParams, number][] = [
   ["chacha20-poly1305 S|M|P", params("chacha20-poly1305", S | M | P, 1966), 1966],
 ];
 
-for (const backend of backends) {
-  await selectCryptoBackend(backend);
+for (const b of backends) {
+  const backend = b.name;
   for (const [name, p, size] of CASES) {
     const payload = randomBytes(size);
-    const writer = new BodyWriter(p);
+    const writer = withCryptoBackend(b, () => new BodyWriter(p));
     const wire = new Uint8Array(writer.capacity(size));
     Deno.bench(
       `${backend} seal ${size} B ${name}`,
@@ -85,7 +85,7 @@ for (const backend of backends) {
     );
     // 256 pre-sealed chunks: a few MiB, not tens of thousands of ArrayBuffers for the GC to sweep
     // (that made every open in this file several times slower than the same loop outside it).
-    const open = opener(p, size, 256);
+    const open = opener(b, p, size, 256);
     Deno.bench(
       `${backend} open ${size} B ${name}`,
       { group: `open ${size}`, warmup: WARMUP },
@@ -97,10 +97,10 @@ for (const backend of backends) {
 
   // A 64 KiB socket read holding many of V2Ray's 1966-byte chunks, decoded in one push.
   const p = params("aes-128-gcm", S | M | P, 1966);
-  const w = new BodyWriter(p);
+  const w = withCryptoBackend(b, () => new BodyWriter(p));
   const reads = Array.from({ length: 64 }, () => w.write(randomBytes(65536)));
   const out = new Uint8Array(70_000);
-  let reader = new BodyReader(p);
+  let reader = withCryptoBackend(b, () => new BodyReader(p));
   let i = 0;
   Deno.bench(`${backend} open 64 KiB read of 1966 B chunks, aes-128-gcm S|M|P`, {
     group: "reads",
@@ -108,7 +108,7 @@ for (const backend of backends) {
   }, () => {
     if (i === reads.length) {
       reader.dispose();
-      reader = new BodyReader(p);
+      reader = withCryptoBackend(b, () => new BodyReader(p));
       i = 0;
     }
     reader.push(reads[i++]);

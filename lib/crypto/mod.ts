@@ -44,5 +44,6 @@ export {
   loadCryptoBackend,
   parseCryptoChoice,
   selectCryptoBackend,
+  withCryptoBackend,
 } from "./select.ts";
 export { CryptoError, type CryptoErrorCode } from "./errors.ts";

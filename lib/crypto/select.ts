@@ -36,6 +36,7 @@ let status: CryptoStatus;
 // A backend DENORAY_CRYPTO forced that could not load: reported by initCrypto (the CLI).
 let envError: CryptoError | null = null;
 let node: CryptoBackend | null = null;
+const borrowed = new WeakMap<CryptoBackend, CryptoStatus>();
 
 /** The active backend; lib/crypto's functions and classes all go through it. */
 export function cryptoBackend(): CryptoBackend {
@@ -95,6 +96,24 @@ export async function loadCryptoBackend(
   const openssl = loadOpenssl(libraryPath);
   if (typeof openssl === "string") throw new CryptoError("unavailable", `openssl: ${openssl}`);
   return openssl;
+}
+
+/**
+ * Runs `fn` with `backend` (from loadCryptoBackend) active, then restores the active one: what
+ * `fn` keys binds to `backend`. For benchmarks and tests that compare backends side by side.
+ */
+export function withCryptoBackend<T>(backend: CryptoBackend, fn: () => T): T {
+  const saved = { active, status };
+  active = backend;
+  // One status object per backend: the KDF keys its cached levels on it.
+  let s = borrowed.get(backend);
+  if (!s) borrowed.set(backend, s = { name: backend.name, description: backend.description });
+  status = s;
+  try {
+    return fn();
+  } finally {
+    ({ active, status } = saved);
+  }
 }
 
 /**
