@@ -1,17 +1,16 @@
 /**
  * Micro-benchmarks of the primitives and the request header: `deno bench -A bench/primitives_bench.ts`.
- * The primitives run on both backends side by side ("openssl", "node"); the KDF and header rows
- * run on the active one (DENORAY_CRYPTO=node for node's). The node:crypto and WebCrypto rows at
- * the end show why node's AES-GCM is slow (README, "The data path").
+ * Every row runs on both backends side by side ("openssl", "node"). The node:crypto and WebCrypto
+ * rows at the end show why node's AES-GCM is slow (README, "The data path").
  */
 import { createCipheriv } from "node:crypto";
 import { randomBytes } from "../lib/core/bytes.ts";
 import {
   type CryptoBackend,
-  cryptoStatus,
   fnv1a32,
   loadCryptoBackend,
   Shake128Stream,
+  withCryptoBackend,
 } from "../lib/crypto/mod.ts";
 import {
   ClientAccount,
@@ -83,15 +82,7 @@ for (const size of SIZES) {
   }
 }
 
-const active = cryptoStatus().name;
 Deno.bench(`fnv1a32 16 KiB`, { group: "vmess", warmup: WARMUP }, () => void fnv1a32(CHUNK));
-Deno.bench(`${active} VMess KDF, 2 labels`, { group: "vmess", warmup: WARMUP }, () => {
-  kdf16(KEY16, "VMess Header AEAD Key_Length", SMALL.subarray(0, 16));
-});
-Deno.bench(`${active} SHAKE128 stream, 1,000 u16 draws`, { group: "vmess", warmup: WARMUP }, () => {
-  const s = new Shake128Stream(KEY16);
-  for (let i = 0; i < 1000; i++) s.nextUint16();
-});
 
 // Header seal (client) and open (server). Each header is opened once (the server refuses
 // replays), so a batch is sealed ahead and a fresh server takes over when it runs out.
@@ -108,20 +99,33 @@ const header = (): RequestHeader => ({
   destination: { network: "tcp", address: "example.com", port: 443 },
 });
 const now = () => Math.floor(Date.now() / 1000);
-Deno.bench(`${active} AEAD request header seal`, { group: "header", warmup: 500 }, () => {
-  account.encodeRequest(header(), now());
-});
 const BATCH = 2000;
-let sealedHeaders: Uint8Array[] = [], server = new VmessServer(users), next = BATCH;
-Deno.bench(`${active} AEAD request header open (1 user)`, { group: "header", warmup: 500 }, () => {
-  if (next === BATCH) {
-    sealedHeaders = Array.from({ length: BATCH }, () => account.encodeRequest(header(), now()));
-    server = new VmessServer(users);
-    next = 0;
-  }
-  const step = server.headerReader(now()).push(sealedHeaders[next++]);
-  if (step.kind !== "done") throw new Error(`header did not open: ${step.kind}`);
-});
+
+// The KDF and headers call lib/crypto's functions, so each row runs them with its backend active.
+for (const b of backends) {
+  const n = b.name;
+  const using = <T>(fn: () => T) => withCryptoBackend(b, fn);
+  Deno.bench(`${n} VMess KDF, 2 labels`, { group: "vmess", warmup: WARMUP }, () => {
+    using(() => kdf16(KEY16, "VMess Header AEAD Key_Length", SMALL.subarray(0, 16)));
+  });
+  Deno.bench(`${n} SHAKE128 stream, 1,000 u16 draws`, { group: "vmess", warmup: WARMUP }, () => {
+    const s = using(() => new Shake128Stream(KEY16));
+    for (let i = 0; i < 1000; i++) s.nextUint16();
+  });
+  Deno.bench(`${n} AEAD request header seal`, { group: "header", warmup: 500 }, () => {
+    using(() => account.encodeRequest(header(), now()));
+  });
+  let sealedHeaders: Uint8Array[] = [], server = new VmessServer(users), next = BATCH;
+  Deno.bench(`${n} AEAD request header open (1 user)`, { group: "header", warmup: 500 }, () => {
+    if (next === BATCH) {
+      sealedHeaders = Array.from({ length: BATCH }, () => account.encodeRequest(header(), now()));
+      server = new VmessServer(users);
+      next = 0;
+    }
+    const step = using(() => server.headerReader(now()).push(sealedHeaders[next++]));
+    if (step.kind !== "done") throw new Error(`header did not open: ${step.kind}`);
+  });
+}
 
 // Why node's AES-GCM is slow: the per-chunk cipher object, and the same key schedule through
 // node:crypto's modes at 64 KiB per update on a running cipher (ECB fast, GCM's CTR and GHASH
