@@ -18,6 +18,7 @@ const FLOORS: Record<string, number> = {
   geo: 2,
   proxy_protocol: 2,
   http_header: 2,
+  share: 2,
   net: 3,
   vmess_io: 3,
   mux_io: 3,
