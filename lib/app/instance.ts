@@ -32,7 +32,10 @@ export class Instance {
   async start(): Promise<void> {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
-    const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
+    const dispatcher = new RoutingDispatcher(
+      createRouter(this.#config.routing, this.#config.geo),
+      this.stats,
+    );
     const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
     // proxySettings.tag: the outbound dials through another one, found when it dials.
     const lookup = (tag: string) => dispatcher.outbound(tag);

@@ -1,5 +1,11 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
-import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
+import {
+  type ConfigIssue,
+  formatIssue,
+  loadConfigFiles,
+  loadConfigObject,
+  type LoadOptions,
+} from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
@@ -13,10 +19,13 @@ function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
 }
 
 /** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
-export async function runCommand(files: readonly string[]): Promise<number> {
+export async function runCommand(
+  files: readonly string[],
+  options: LoadOptions = {},
+): Promise<number> {
   const { config, warnings } = files.length > 0
-    ? await loadConfigFiles(files)
-    : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+    ? await loadConfigFiles(files, options)
+    : loadConfigObject(DEFAULT_CONFIG, "(embedded default)", options);
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
