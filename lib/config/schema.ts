@@ -118,7 +118,8 @@ const refused = (what: string) =>
 
 /** A routing rule of type field. List fields take a list or a comma-separated string, as V2Ray's. */
 export const rule = z.strictObject({
-  type: choice(["field"] as const, ["chinaip", "chinasites"]).default("field"),
+  // Missing: read as "field" (validate() warns: 4.34 refuses it, later V2Rays default to it).
+  type: choice(["field"] as const, ["chinaip", "chinasites"]).optional(),
   inboundTag: stringList.optional(),
   outboundTag: z.string().min(1).optional(),
   balancerTag: refused("balancers are not supported").optional(),

@@ -162,6 +162,14 @@ function checkRouting(
         ),
       );
     }
+    if (r.type === undefined) {
+      out.push(
+        configWarning(
+          p,
+          'no "type": read as "field" (V2Ray 4.34 refuses a rule without "type": "field")',
+        ),
+      );
+    }
     for (const key of ["protocol", "attrs"] as const) {
       if (r[key]?.length) {
         out.push(
