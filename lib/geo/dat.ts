@@ -75,6 +75,9 @@ export function readGeoIp(bytes: Uint8Array, tags: Iterable<string>): Map<string
   const out = new Map<string, Cidr[]>();
   for (const [code, entry] of scan(bytes, wanted, "GeoIPList")) {
     const geo = decode(decodeGeoIp, entry, `geoip "${code}"`);
+    // One copy of the tag's addresses (views into the file would keep all of it alive).
+    const store = new Uint8Array(geo.cidr.reduce((n, c) => n + c.ip.length, 0));
+    let at = 0;
     out.set(
       code,
       geo.cidr.map((c, i) => {
@@ -84,7 +87,9 @@ export function readGeoIp(bytes: Uint8Array, tags: Iterable<string>): Map<string
             `geoip "${code}" entry ${i}: ${c.ip.length}-byte address with prefix ${c.prefix}`,
           );
         }
-        return { bytes: c.ip.slice(), prefix: c.prefix };
+        store.set(c.ip, at);
+        at += c.ip.length;
+        return { bytes: store.subarray(at - c.ip.length, at), prefix: c.prefix };
       }),
     );
   }

@@ -53,28 +53,24 @@ export interface GeoSiteMessage {
   readonly domain: readonly DomainMessage[];
 }
 
-type FieldReader = (r: BinaryReader) => void;
-
-// Reads a message's fields in order; `fields` maps field numbers to a wire type and a reader.
-function readFields(
-  bytes: Uint8Array,
-  fields: Readonly<Record<number, readonly [WireType, FieldReader]>>,
-): void {
-  const r = new BinaryReader(bytes);
-  while (r.pos < r.len) {
-    const [no, type] = r.tag();
-    const f = fields[no];
-    if (f === undefined) {
-      r.skip(type, no);
-      continue;
-    }
-    if (f[0] !== type) throw new Error(`field ${no} has wire type ${type}, expected ${f[0]}`);
-    f[1](r);
-  }
-}
-
 const LEN = WireType.LengthDelimited;
 const VARINT = WireType.Varint;
+
+// Reading nested messages in place (one reader, an end position per message) keeps decoding
+// free of per-message allocations: a 10,000-block tag is one pass.
+function expect(type: WireType, wanted: WireType, no: number): void {
+  if (type !== wanted) throw new Error(`field ${no} has wire type ${type}, expected ${wanted}`);
+}
+
+function end(r: BinaryReader): number {
+  const length = r.uint32();
+  if (r.pos + length > r.len) throw new Error("premature EOF");
+  return r.pos + length;
+}
+
+function done(r: BinaryReader, at: number): void {
+  if (r.pos !== at) throw new Error("a field runs past the end of its message");
+}
 
 /** Calls `each` with the bytes of every `entry` (field 1) of a GeoIPList or GeoSiteList. */
 export function forEachEntry(list: Uint8Array, each: (entry: Uint8Array) => boolean): void {
@@ -89,48 +85,100 @@ export function forEachEntry(list: Uint8Array, each: (entry: Uint8Array) => bool
 
 /** The country_code (field 1) of a GeoIP or GeoSite message, without decoding the rest. */
 export function entryCode(entry: Uint8Array): string {
+  const r = new BinaryReader(entry);
   let code = "";
-  readFields(entry, { 1: [LEN, (r) => void (code = r.string())] });
+  while (r.pos < r.len) {
+    const [no, type] = r.tag();
+    if (no === 1) {
+      expect(type, LEN, no);
+      code = r.string(); // the last one wins, as protobuf readers do
+    } else r.skip(type, no);
+  }
   return code;
+}
+
+function readCidr(r: BinaryReader, at: number): CidrMessage {
+  let ip: Uint8Array = new Uint8Array(0), prefix = 0;
+  while (r.pos < at) {
+    const [no, type] = r.tag();
+    if (no === 1) {
+      expect(type, LEN, no);
+      ip = r.bytes(); // a view: readGeoIp copies what it keeps
+    } else if (no === 2) {
+      expect(type, VARINT, no);
+      prefix = r.uint32();
+    } else r.skip(type, no);
+  }
+  done(r, at);
+  return { ip, prefix };
 }
 
 /** Decodes a GeoIP message. */
 export function decodeGeoIp(bytes: Uint8Array): GeoIpMessage {
+  const r = new BinaryReader(bytes);
   let countryCode = "";
   const cidr: CidrMessage[] = [];
-  readFields(bytes, {
-    1: [LEN, (r) => void (countryCode = r.string())],
-    2: [LEN, (r) => {
-      let ip = new Uint8Array(0), prefix = 0;
-      readFields(r.bytes(), {
-        1: [LEN, (c) => void (ip = c.bytes().slice())],
-        2: [VARINT, (c) => void (prefix = c.uint32())],
-      });
-      cidr.push({ ip, prefix });
-    }],
-  });
+  while (r.pos < r.len) {
+    const [no, type] = r.tag();
+    if (no === 1) {
+      expect(type, LEN, no);
+      countryCode = r.string();
+    } else if (no === 2) {
+      expect(type, LEN, no);
+      cidr.push(readCidr(r, end(r)));
+    } else r.skip(type, no);
+  }
   return { countryCode, cidr };
+}
+
+function readAttributeKey(r: BinaryReader, at: number): string {
+  let key = "";
+  while (r.pos < at) {
+    const [no, type] = r.tag();
+    if (no === 1) {
+      expect(type, LEN, no);
+      key = r.string();
+    } else r.skip(type, no);
+  }
+  done(r, at);
+  return key;
+}
+
+function readDomain(r: BinaryReader, at: number): DomainMessage {
+  let type = 0, value = "";
+  const attributes: string[] = [];
+  while (r.pos < at) {
+    const [no, wire] = r.tag();
+    if (no === 1) {
+      expect(wire, VARINT, no);
+      type = r.int32();
+    } else if (no === 2) {
+      expect(wire, LEN, no);
+      value = r.string();
+    } else if (no === 3) {
+      expect(wire, LEN, no);
+      attributes.push(readAttributeKey(r, end(r)));
+    } else r.skip(wire, no);
+  }
+  done(r, at);
+  return { type, value, attributes };
 }
 
 /** Decodes a GeoSite message. */
 export function decodeGeoSite(bytes: Uint8Array): GeoSiteMessage {
+  const r = new BinaryReader(bytes);
   let countryCode = "";
   const domain: DomainMessage[] = [];
-  readFields(bytes, {
-    1: [LEN, (r) => void (countryCode = r.string())],
-    2: [LEN, (r) => {
-      let type = 0, value = "";
-      const attributes: string[] = [];
-      readFields(r.bytes(), {
-        1: [VARINT, (d) => void (type = d.int32())],
-        2: [LEN, (d) => void (value = d.string())],
-        3: [LEN, (d) => {
-          readFields(d.bytes(), { 1: [LEN, (a) => void attributes.push(a.string())] });
-        }],
-      });
-      domain.push({ type, value, attributes });
-    }],
-  });
+  while (r.pos < r.len) {
+    const [no, type] = r.tag();
+    if (no === 1) {
+      expect(type, LEN, no);
+      countryCode = r.string();
+    } else if (no === 2) {
+      expect(type, LEN, no);
+      domain.push(readDomain(r, end(r)));
+    } else r.skip(type, no);
+  }
   return { countryCode, domain };
 }
 
