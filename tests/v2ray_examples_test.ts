@@ -4,7 +4,7 @@
  * config with Debian's `geoip:private` rule blocks a private target when run.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { needs } from "./helpers/peer.ts";
+import { peerTest } from "./helpers/peer.ts";
 import { v2rayAccepts } from "./helpers/v2ray_test.ts";
 import { assetDir, geoIpDat, geoSiteDat } from "./helpers/geo_dat.ts";
 import { GreetingServer, readGreeting } from "./helpers/net.ts";
@@ -143,12 +143,10 @@ Deno.test("examples: geoip:private needs no data file here (4.34 needs geoip.dat
   assertEquals(warnings, "");
 });
 
-const v2ray = needs("v2ray");
-Deno.test({
-  name: "examples: v2ray -test accepts each example with the same asset files",
-  ignore: v2ray.ignore,
-  async fn() {
-    v2ray.check();
+peerTest(
+  "v2ray",
+  "examples: v2ray -test accepts each example with the same asset files",
+  async () => {
     await using ex = await examples();
     await using assets = await exampleAssets();
     for (const name of ex.names) {
@@ -156,7 +154,7 @@ Deno.test({
       assert(r.ok, `${name}: ${r.output}`);
     }
   },
-});
+);
 
 Deno.test("examples: Debian's own geoip.dat / geosite.dat, where the package ships them", async () => {
   const shipped = (packaged ?? []).filter((f) => /\/(geoip|geosite)\.dat$/.test(f));

@@ -1,10 +1,12 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
 import {
+  ConfigError,
   type ConfigIssue,
   formatIssue,
   loadConfigFiles,
   loadConfigObject,
   type LoadOptions,
+  unwiredStreamIssues,
 } from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
@@ -18,6 +20,23 @@ function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
   for (const w of warnings) logger.warning(`config: ${formatIssue(w)}`);
 }
 
+/**
+ * Where state kept across restarts goes: `DENORAY_STATE_DIR`, else systemd's `STATE_DIRECTORY`
+ * (StateDirectory= in the unit), else nowhere (replay filters then live in memory, as V2Ray's).
+ */
+export function stateFilePath(env: (name: string) => string | undefined): string | undefined {
+  const dir = env("DENORAY_STATE_DIR") || env("STATE_DIRECTORY")?.split(":")[0];
+  return dir ? `${dir.replace(/\/+$/, "")}/replay-state.json` : undefined;
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // No --allow-env: no state directory.
+  }
+}
+
 /** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
 export async function runCommand(
   files: readonly string[],
@@ -26,6 +45,9 @@ export async function runCommand(
   const { config, warnings } = files.length > 0
     ? await loadConfigFiles(files, options)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)", options);
+  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
+  const unwired = unwiredStreamIssues(config);
+  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
@@ -36,7 +58,7 @@ export async function runCommand(
     Deno.addSignalListener(sig, h);
     return [sig, h] as const;
   });
-  const instance = new Instance(config, logger);
+  const instance = new Instance(config, logger, { stateFile: stateFilePath(readEnv) });
   try {
     await instance.start();
   } catch (e) {
@@ -46,10 +68,16 @@ export async function runCommand(
   logger.warning(
     `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
   );
-  const signal = await stopped;
+  // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
+  const end = await Promise.race([stopped, instance.failure]);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  if (end instanceof Error) {
+    logger.error(`stopping: ${end.message}`);
+    await instance.stop(SHUTDOWN_GRACE_MS);
+    return 1;
+  }
   logger.warning(
-    `${signal} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
+    `${end} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
   );
   await instance.stop(SHUTDOWN_GRACE_MS);
   logger.warning("denoray stopped");

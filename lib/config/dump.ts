@@ -1,6 +1,7 @@
 /**
  * A validated config written back as V2Ray JSON: merged, keys and values in V2Ray's spelling,
- * defaults filled in. Loading the dump again gives the same config.
+ * defaults filled in (stream settings as written, since their resolved form is not V2Ray JSON).
+ * Loading the dump again gives the same config.
  */
 import type { Config } from "./validate.ts";
 
@@ -47,15 +48,24 @@ function write(v: Json): Json {
   return v;
 }
 
+// An inbound or outbound with its resolved `stream` replaced by its streamSettings as written.
+function withStream(entry: { stream: unknown }, written: Json): Json {
+  const { stream: _, ...rest } = entry;
+  const out = write(rest) as Record<string, Json>;
+  if (written !== undefined) out.streamSettings = written;
+  return out;
+}
+
 /** `config` as V2Ray JSON (an object ready for JSON.stringify). */
 export function dumpConfig(config: Config): Record<string, Json> {
   const listen = config.statsListen;
   const out: Record<string, Json> = {
     log: write(config.log),
-    inbounds: write(config.inbounds),
-    outbounds: write(config.outbounds),
+    inbounds: config.inbounds.map((ib, i) => withStream(ib, config.written.inbounds[i])),
+    outbounds: config.outbounds.map((ob, i) => withStream(ob, config.written.outbounds[i])),
     routing: write(config.routing),
   };
+  if (config.written.transport !== undefined) out.transport = config.written.transport;
   if (config.policy !== undefined) out.policy = write(config.policy);
   if (config.stats) {
     out.stats = listen === undefined ? {} : {

@@ -36,6 +36,14 @@ const STREAMS = ["inbounds", "outbounds"].flatMap((side) => {
   ].map((path): EnumRule => ({ path, values: [] }));
 });
 
+// The global `transport` holds the same per-transport settings.
+const TRANSPORT = [
+  ["transport", "tcpSettings", "header", "type"],
+  ["transport", "kcpSettings", "header", "type"],
+  ["transport", "quicSettings", "header", "type"],
+  ["transport", "quicSettings", "security"],
+].map((path): EnumRule => ({ path, values: [] }));
+
 /** Rules for the whole config (section root). */
 export const ROOT_ENUMS: readonly EnumRule[] = [
   {
@@ -61,6 +69,7 @@ export const ROOT_ENUMS: readonly EnumRule[] = [
   },
   { path: ["routing", "rules", "*", "type"], values: ["field"] },
   ...STREAMS,
+  ...TRANSPORT,
 ];
 
 const VMESS_SECURITY = ["aes-128-gcm", "chacha20-poly1305", "auto", "none", "zero", "aes-128-cfb"];

@@ -10,6 +10,14 @@ import { ROOT_ENUMS, SETTINGS_ENUMS } from "./enum_values.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
+  type GlobalTransportConfig,
+  PLAIN_TCP,
+  resolveStreamSettings,
+  type StreamSettings,
+  type StreamSettingsConfig,
+} from "./stream_settings.ts";
+import { readMuxSetting } from "../mux/mod.ts";
+import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
   KNOWN_PROTOCOLS,
@@ -17,8 +25,18 @@ import {
   type OutboundProtocol,
 } from "./protocols/mod.ts";
 
-type InboundBase = Omit<z.output<typeof schema.inbound>, "protocol" | "settings">;
-type OutboundBase = Omit<z.output<typeof schema.outbound>, "protocol" | "settings">;
+type InboundBase =
+  & Omit<z.output<typeof schema.inbound>, "protocol" | "settings" | "streamSettings">
+  & {
+    /** The resolved streamSettings (plain TCP when absent). */
+    readonly stream: StreamSettings;
+  };
+type OutboundBase =
+  & Omit<z.output<typeof schema.outbound>, "protocol" | "settings" | "streamSettings">
+  & {
+    /** The resolved streamSettings (plain TCP when absent). */
+    readonly stream: StreamSettings;
+  };
 
 /** A validated inbound: its `settings` typed by its `protocol`. */
 export type InboundConfig = {
@@ -54,6 +72,22 @@ export interface Config {
   readonly statsListen?: { readonly host: string; readonly port: number };
   /** The data of the geoip/geosite references in routing, and only theirs. */
   readonly geo: GeoData;
+  /**
+   * Stream settings as written (keys and values in V2Ray's spelling), by inbound and outbound
+   * index, and the global `transport`: what `dump` writes back, since the resolved `stream` of
+   * each inbound and outbound is not V2Ray JSON.
+   */
+  readonly written: WrittenStreams;
+}
+
+/** Stream settings as written, for writing the config back (see Config.written). */
+export interface WrittenStreams {
+  /** `inbounds[i].streamSettings`, parsed but not resolved. */
+  readonly inbounds: readonly (StreamSettingsConfig | undefined)[];
+  /** `outbounds[i].streamSettings`, parsed but not resolved. */
+  readonly outbounds: readonly (StreamSettingsConfig | undefined)[];
+  /** The global `transport`, parsed. */
+  readonly transport?: GlobalTransportConfig;
 }
 
 /** What validation may read besides the config itself. */
@@ -81,32 +115,6 @@ function protocolIssue(
       ? `${JSON.stringify(name)} is not supported as an ${direction}`
       : `${JSON.stringify(name)} is not a known protocol`,
   );
-}
-
-function warnInertStream(
-  s: schema.StreamSettingsConfig | undefined,
-  path: JsonPath,
-  out: ConfigIssue[],
-) {
-  if (!s) return;
-  for (
-    const k of [
-      "kcpSettings",
-      "wsSettings",
-      "httpSettings",
-      "quicSettings",
-      "dsSettings",
-      "grpcSettings",
-      "tlsSettings",
-    ] as const
-  ) {
-    if (s[k] !== undefined) {
-      out.push(configWarning([...path, k], "has no effect: only plain tcp is implemented"));
-    }
-  }
-  if (s.sockopt !== undefined) {
-    out.push(configWarning([...path, "sockopt"], "is accepted but not acted on"));
-  }
 }
 
 function checkTags(
@@ -226,7 +234,13 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
     if (ib.sniffing?.enabled) {
       issues.push(configWarning([...path, "sniffing"], "is accepted but not acted on"));
     }
-    warnInertStream(ib.streamSettings, [...path, "streamSettings"], issues);
+    const stream = resolveStreamSettings(
+      ib.streamSettings,
+      root.transport,
+      [...path, "streamSettings"],
+      "inbound",
+    );
+    issues.push(...stream.issues);
     if (!(ib.protocol in INBOUND_PROTOCOLS)) {
       issues.push(protocolIssue([...path, "protocol"], ib.protocol, "inbound"));
       return;
@@ -239,8 +253,9 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
       SETTINGS_ENUMS[`inbound ${protocol}`],
     );
     issues.push(...s.issues);
-    if (s.value) {
-      const built = { ...ib, protocol, settings: s.value } as InboundConfig;
+    const { streamSettings: _, ...base } = ib;
+    if (s.value && stream.value) {
+      const built = { ...base, stream: stream.value, protocol, settings: s.value } as InboundConfig;
       inbounds.push(built);
       indexed.push([i, built]);
     }
@@ -257,7 +272,13 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   const outbounds: OutboundConfig[] = [];
   root.outbounds.forEach((ob, i) => {
     const path = ["outbounds", i];
-    warnInertStream(ob.streamSettings, [...path, "streamSettings"], issues);
+    const stream = resolveStreamSettings(
+      ob.streamSettings,
+      root.transport,
+      [...path, "streamSettings"],
+      "outbound",
+    );
+    issues.push(...stream.issues);
     if (!(ob.protocol in OUTBOUND_PROTOCOLS)) {
       issues.push(protocolIssue([...path, "protocol"], ob.protocol, "outbound"));
       return;
@@ -270,9 +291,21 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
       SETTINGS_ENUMS[`outbound ${protocol}`],
     );
     issues.push(...s.issues);
+    const { streamSettings: _, ...base } = ob;
     if (s.value) {
-      outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+      outbounds.push(
+        {
+          ...base,
+          stream: stream.value ?? PLAIN_TCP,
+          protocol,
+          settings: s.value,
+        } as OutboundConfig,
+      );
       issues.push(...outboundInertWarnings(ob, path));
+      const mux = readMuxSetting(ob.mux);
+      if (mux.kind === "invalid") {
+        issues.push(configError([...path, "mux", "concurrency"], mux.message));
+      }
     }
   });
 
@@ -320,6 +353,11 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
       stats: root.stats !== undefined,
       statsListen: root.stats?.listen,
       geo,
+      written: {
+        inbounds: root.inbounds.map((i) => i.streamSettings),
+        outbounds: root.outbounds.map((o) => o.streamSettings),
+        transport: root.transport,
+      },
     },
     issues,
   };

@@ -9,6 +9,14 @@ export interface SessionUser {
   readonly level: number;
 }
 
+/** Where a client connected from. */
+export interface SourceAddress {
+  /** An IP literal (IPv6 without brackets). */
+  readonly address: string;
+  /** The client's port (0 when a proxy in front told us only its address). */
+  readonly port: number;
+}
+
 /** One inbound connection (or UDP association) on its way through the engine. */
 export interface Session {
   /** A short id for log lines. */
@@ -16,7 +24,7 @@ export interface Session {
   /** The inbound's tag ("" if untagged). */
   readonly inboundTag: string;
   /** Where the client connected from. */
-  readonly source: { readonly address: string; readonly port: number };
+  readonly source: SourceAddress;
   /** The authenticated user, if the inbound has users. */
   readonly user?: SessionUser;
 }

@@ -6,8 +6,11 @@
  * write() resolves when the bytes are accepted, which is how backpressure propagates.
  */
 export interface ByteStream {
-  /** The next bytes, or null once the peer has finished sending. */
-  read(): Promise<Uint8Array | null>;
+  /**
+   * The next bytes, or null once the peer has finished sending. With `max`, at most that many
+   * (bytes left over stay for the next read): handshakes use it to consume no more than they must.
+   */
+  read(max?: number): Promise<Uint8Array | null>;
   /** Sends all of `data`; resolves once it is handed to the transport. */
   write(data: Uint8Array): Promise<void>;
   /** Signals end of stream to the peer; reading may go on. */

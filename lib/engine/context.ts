@@ -3,6 +3,9 @@ import type { Policy } from "../config/mod.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import type { TrafficStats } from "../stats/mod.ts";
+import type { ListenerServices } from "../net/mod.ts";
+import type { Tally } from "../core/tally.ts";
+import type { ActiveCounts } from "./active.ts";
 
 /** Shared services of a running instance. */
 export interface InstanceContext {
@@ -14,4 +17,10 @@ export interface InstanceContext {
   readonly dispatcher: Dispatcher;
   /** Traffic counters, when the config has a `stats` section. */
   readonly stats?: TrafficStats;
+  /** What every listener shares: the connection gate, and what to do when one dies. */
+  readonly listening: ListenerServices;
+  /** Connections and UDP flows open now per outbound tag. */
+  readonly outboundActive: ActiveCounts;
+  /** Handshake results by (inbound tag, result), e.g. ("vmess-in", "replay"). */
+  readonly handshakes: Tally;
 }

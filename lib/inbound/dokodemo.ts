@@ -5,8 +5,7 @@ import { nextSessionId } from "../core/session.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { proxyTcp } from "../engine/proxy.ts";
-import { TcpStream } from "../net/tcp.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
+import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
 import { DokodemoUdp } from "./dokodemo_udp.ts";
 import type { Destination } from "../core/destination.ts";
 
@@ -34,18 +33,22 @@ export class DokodemoInbound implements Inbound {
     this.#ctx = ctx;
     const level = inboundPolicy(ctx.policy, s.userLevel, s.timeout);
     this.#policy = level;
-    this.#group = new TcpListenerGroup(`dokodemo-door ${this.tag}`, async (conn) => {
-      const r = conn.remoteAddr as Deno.NetAddr;
+    const opts = {
+      name: `dokodemo-door ${this.tag}`,
+      stack: tcpListenStack(level.bufferSize),
+      openMs: level.handshakeMs,
+      ...ctx.listening,
+    };
+    this.#group = new TcpListenerGroup(opts, async ({ stream, source, established }) => {
+      established(); // No handshake: the target is fixed.
       const session = {
         id: nextSessionId(),
         inboundTag: this.tag,
-        source: { address: r.hostname, port: r.port },
+        source,
         user: { email: "", level: s.userLevel },
       };
-      await proxyTcp(ctx, session, dest, new TcpStream(conn, level.bufferSize), {
-        policy: level,
-      });
-    }, ctx.logger);
+      await proxyTcp(ctx, session, dest, stream, { policy: level });
+    });
   }
 
   /** Binds the listeners. */
@@ -77,6 +80,11 @@ export class DokodemoInbound implements Inbound {
   /** Bound addresses. */
   addresses(): string[] {
     return [...this.#group.addresses(), ...this.#udp.map((u) => u.address())];
+  }
+
+  /** TCP connections and UDP flows open now. */
+  active(): number {
+    return this.#group.active + this.#udp.reduce((n, u) => n + u.active, 0);
   }
 
   /** Closes listeners and, after the grace, connections. */

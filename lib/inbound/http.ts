@@ -6,12 +6,17 @@ import { nextSessionId, type SessionUser } from "../core/session.ts";
 import { utf8 } from "../core/bytes.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { dialRouted, proxyTcp, trafficCounters } from "../engine/proxy.ts";
-import { TcpStream } from "../net/tcp.ts";
+import type { ByteStream } from "../core/stream.ts";
+import type { SourceAddress } from "../core/session.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
-import { PrefixedStream } from "../net/prefixed_stream.ts";
+import {
+  type InboundConnection,
+  PrefixedStream,
+  tcpListenStack,
+  withDeadline,
+} from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
-import { withDeadline } from "./handshake_deadline.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { exchange } from "./http_exchange.ts";
 import { type BodyFraming, requestFraming } from "./http_message.ts";
@@ -41,11 +46,20 @@ export class HttpInbound extends TcpInbound {
 
   /** An HTTP inbound for `config`. */
   constructor(config: HttpConfig, ctx: InstanceContext) {
-    super("http", config.tag, config.listen, config.port, ctx.logger);
+    // As V2Ray: every session, authenticated or not, has the inbound's userLevel.
+    const policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
+    super({
+      kind: "http",
+      tag: config.tag,
+      listen: config.listen,
+      port: config.port,
+      stack: tcpListenStack(policy.bufferSize),
+      openMs: policy.handshakeMs,
+      services: ctx.listening,
+    });
     this.#config = config;
     this.#ctx = ctx;
-    // As V2Ray: every session, authenticated or not, has the inbound's userLevel.
-    this.#policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
+    this.#policy = policy;
   }
 
   // Basic auth against `accounts`; no accounts means open. Returns the user, or null if refused.
@@ -68,23 +82,21 @@ export class HttpInbound extends TcpInbound {
   }
 
   /** Reads request heads one after another (handshake deadline, then connIdle) and serves each. */
-  protected async serve(conn: Deno.Conn): Promise<void> {
-    const r = conn.remoteAddr as Deno.NetAddr;
-    const source = { address: r.hostname, port: r.port };
+  protected async serve(conn: InboundConnection): Promise<void> {
+    const { stream: client, source } = conn;
     const policy = this.#policy;
-    const client = new TcpStream(conn, policy.bufferSize);
     const reader = new StreamReader(client);
     let waitMs = policy.handshakeMs, first = true;
     for (;;) {
       let head: HttpRequestHead | null;
       try {
         head = await withDeadline(
-          conn,
+          client,
           waitMs,
           () => reader.next(parseRequestHead, REQUEST_HEAD_LIMIT),
         );
       } catch (e) {
-        const line = `http ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`;
+        const line = `http ${this.tag}: ${source.address}:${source.port}: ${(e as Error).message}`;
         if (e instanceof ProtocolError) {
           this.#ctx.logger.info(line);
           await client.write(RESPONSES.badRequest).catch(() => {});
@@ -93,6 +105,7 @@ export class HttpInbound extends TcpInbound {
         return;
       }
       if (head === null) return; // The client closed between requests.
+      conn.established();
       if (!(await this.#request(head, client, reader, source))) return;
       first = false;
       waitMs = policy.connIdleMs;
@@ -102,9 +115,9 @@ export class HttpInbound extends TcpInbound {
   // Serves one request; whether the connection may carry another.
   async #request(
     head: HttpRequestHead,
-    client: TcpStream,
+    client: ByteStream,
     reader: StreamReader,
-    source: { address: string; port: number },
+    source: SourceAddress,
   ): Promise<boolean> {
     const settings = this.#config.settings;
     const refuse = async (response: Uint8Array) => {

@@ -5,13 +5,17 @@ import { SocksUdpAssociation } from "./socks_udp.ts";
 import type { Destination } from "../core/destination.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { proxyTcp } from "../engine/proxy.ts";
-import { TcpStream } from "../net/tcp.ts";
+import type { ByteStream } from "../core/stream.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
-import { PrefixedStream } from "../net/prefixed_stream.ts";
+import {
+  type InboundConnection,
+  PrefixedStream,
+  tcpListenStack,
+  withDeadline,
+} from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { accountMatches } from "./accounts.ts";
 import { StreamReader } from "./stream_reader.ts";
-import { withDeadline } from "./handshake_deadline.ts";
 import { parseHello, parsePasswordAuth, parseRequest, socks5Reply } from "./socks_protocol.ts";
 
 type SocksConfig = Extract<InboundConfig, { protocol: "socks" }>;
@@ -27,15 +31,24 @@ export class SocksInbound extends TcpInbound {
 
   /** A SOCKS inbound for `config`. */
   constructor(config: SocksConfig, ctx: InstanceContext) {
-    super("socks", config.tag, config.listen, config.port, ctx.logger);
+    // As V2Ray: every session, with or without an account, has the inbound's userLevel.
+    const policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
+    super({
+      kind: "socks",
+      tag: config.tag,
+      listen: config.listen,
+      port: config.port,
+      stack: tcpListenStack(policy.bufferSize),
+      openMs: policy.handshakeMs,
+      services: ctx.listening,
+    });
     this.#config = config;
     this.#ctx = ctx;
-    // As V2Ray: every session, with or without an account, has the inbound's userLevel.
-    this.#policy = inboundPolicy(ctx.policy, config.settings.userLevel, config.settings.timeout);
+    this.#policy = policy;
   }
 
   async #handshake(
-    tcp: TcpStream,
+    tcp: ByteStream,
     reader: StreamReader,
   ): Promise<{ dest: Destination; user?: SessionUser; udp?: boolean } | null> {
     const s = this.#config.settings;
@@ -75,23 +88,25 @@ export class SocksInbound extends TcpInbound {
   }
 
   /** Runs the SOCKS handshake, then relays or associates. */
-  protected async serve(conn: Deno.Conn): Promise<void> {
-    const r = conn.remoteAddr as Deno.NetAddr;
+  protected async serve(conn: InboundConnection): Promise<void> {
+    const { stream: tcp, source } = conn;
     const policy = this.#policy;
-    const tcp = new TcpStream(conn, policy.bufferSize);
     const reader = new StreamReader(tcp);
     let result;
     try {
-      result = await withDeadline(conn, policy.handshakeMs, () => this.#handshake(tcp, reader));
+      result = await withDeadline(tcp, policy.handshakeMs, () => this.#handshake(tcp, reader));
     } catch (e) {
-      this.#ctx.logger.info(`socks ${this.tag}: ${r.hostname}:${r.port}: ${(e as Error).message}`);
+      this.#ctx.logger.info(
+        `socks ${this.tag}: ${source.address}:${source.port}: ${(e as Error).message}`,
+      );
       return;
     }
     if (!result) return;
+    conn.established();
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,
-      source: { address: r.hostname, port: r.port },
+      source,
       user: result.user ?? { email: "", level: this.#config.settings.userLevel },
     };
     if (result.udp) {
@@ -103,7 +118,7 @@ export class SocksInbound extends TcpInbound {
   }
 
   // The relay lives until the client closes the TCP connection (RFC 1928 §7).
-  async #associate(tcp: TcpStream, session: Session): Promise<void> {
+  async #associate(tcp: ByteStream, session: Session): Promise<void> {
     const listen = this.#config.listen;
     const assoc = new SocksUdpAssociation(listen, session, this.#ctx);
     try {

@@ -1,11 +1,19 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
 import type { InboundConfig } from "../config/mod.ts";
+import type { PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { VmessServer } from "../vmess/mod.ts";
-import { serveVmessConnection, type VmessServerContext } from "../vmess_io/server_session.ts";
+import type { VmessServerContext } from "../vmess_io/server_session.ts";
+import { type InboundConnection, tcpListenStack } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
+import { serveVmess } from "./vmess_serve.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
-import { vmessUsers } from "./vmess_users.ts";
+import {
+  replayPersistence,
+  vmessBufferSize,
+  vmessServerContext,
+  vmessUsers,
+} from "./vmess_users.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
 import type { InboundLookup } from "./mod.ts";
@@ -15,7 +23,10 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 /** A VMess server. */
 export class VmessInbound extends TcpInbound {
   readonly server: VmessServer;
+  /** The replay filters, kept across restarts. */
+  readonly persistent: PersistentState;
   readonly #sctx: VmessServerContext;
+  readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
@@ -24,15 +35,22 @@ export class VmessInbound extends TcpInbound {
     ctx: InstanceContext,
     lookup: InboundLookup = () => undefined,
   ) {
-    super("vmess", config.tag, config.listen, config.port, ctx.logger);
+    super({
+      kind: "vmess",
+      tag: config.tag,
+      listen: config.listen,
+      port: config.port,
+      stack: tcpListenStack(vmessBufferSize(config, ctx)),
+      openMs: ctx.policy.level(0).handshakeMs,
+      services: ctx.listening,
+    });
+    this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;
     this.#sctx = {
-      tag: this.tag,
-      server: this.server,
-      secureOnly: config.settings.disableInsecureEncryption,
-      instance: ctx,
+      ...vmessServerContext(config, this.tag, this.server, ctx),
       // Resolved per connection: the detour inbound may be built after this one.
       switchAccount: detour === undefined ? undefined : (email: string) => {
         const target = lookup(detour);
@@ -54,7 +72,7 @@ export class VmessInbound extends TcpInbound {
   }
 
   /** Serves one VMess connection. */
-  protected serve(conn: Deno.Conn): Promise<void> {
-    return serveVmessConnection(conn, this.#sctx);
+  protected serve(conn: InboundConnection): Promise<void> {
+    return serveVmess(conn, this.#sctx, this.#ctx);
   }
 }

@@ -4,14 +4,19 @@
  * account of their email here (see DetourAccounts) in a SwitchAccount command.
  */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
+import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
-import { serveVmessConnection } from "../vmess_io/server_session.ts";
-import { TcpListenerGroup } from "./tcp_listener.ts";
-import { vmessUsers } from "./vmess_users.ts";
+import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import {
+  replayPersistence,
+  vmessBufferSize,
+  vmessServerContext,
+  vmessUsers,
+} from "./vmess_users.ts";
+import { serveVmess } from "./vmess_serve.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -19,6 +24,8 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 export class DynamicVmessInbound implements Inbound {
   readonly tag: string;
   readonly server: VmessServer;
+  /** The replay filters, kept across restarts. */
+  readonly persistent: PersistentState;
   readonly #config: VmessInboundConfig;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
@@ -32,6 +39,7 @@ export class DynamicVmessInbound implements Inbound {
     this.#config = config;
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
   }
 
@@ -49,20 +57,17 @@ export class DynamicVmessInbound implements Inbound {
 
   // New listeners first, then the old ones close (their live connections get a minute).
   #allocate(): void {
-    const ctx = {
-      tag: this.tag,
-      server: this.server,
-      secureOnly: this.#config.settings.disableInsecureEncryption,
-      instance: this.#ctx,
+    const sctx = vmessServerContext(this.#config, this.tag, this.server, this.#ctx);
+    const opts = {
+      name: `vmess ${this.tag}`,
+      stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
+      openMs: this.#ctx.policy.level(0).handshakeMs,
+      ...this.#ctx.listening,
     };
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
     for (const p of this.#pickPorts()) {
-      const g = new TcpListenerGroup(
-        `vmess ${this.tag}`,
-        (conn) => serveVmessConnection(conn, ctx),
-        this.#ctx.logger,
-      );
+      const g = new TcpListenerGroup(opts, (conn) => serveVmess(conn, sctx, this.#ctx));
       try {
         g.listen(this.#config.listen, p, p);
         groups.push(g);
@@ -97,6 +102,11 @@ export class DynamicVmessInbound implements Inbound {
   /** Connections accepted on the current ports. */
   get accepted(): number {
     return this.#groups.reduce((n, g) => n + g.accepted, 0);
+  }
+
+  /** Connections open now on the current ports (those of retired ports finish uncounted). */
+  active(): number {
+    return this.#groups.reduce((n, g) => n + g.active, 0);
   }
 
   /** Current listeners. */

@@ -1,6 +1,11 @@
-/** A VMess inbound's configured clients as codec users. */
-import type { VmessClientConfig } from "../config/mod.ts";
-import { parseUuid, type VmessUser } from "../vmess/mod.ts";
+/** A VMess inbound's configured clients as codec users, and what its connections share. */
+import type { InboundConfig, VmessClientConfig } from "../config/mod.ts";
+import type { InstanceContext } from "../engine/context.ts";
+import type { PersistentState } from "../core/handlers.ts";
+import { parseReplayState, parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
+import type { VmessServerContext } from "../vmess_io/server_session.ts";
+
+type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
 /** The users of `clients` (ids were validated by the config loader). */
 export function vmessUsers(clients: readonly VmessClientConfig[]): VmessUser[] {
@@ -10,4 +15,44 @@ export function vmessUsers(clients: readonly VmessClientConfig[]): VmessUser[] {
     level: c.level,
     email: c.email ?? "",
   }));
+}
+
+/** The server context of a VMess inbound's connections (no detour). */
+export function vmessServerContext(
+  config: VmessInboundConfig,
+  tag: string,
+  server: VmessServer,
+  ctx: InstanceContext,
+): VmessServerContext {
+  return {
+    tag,
+    server,
+    secureOnly: config.settings.disableInsecureEncryption,
+    handshakeMs: ctx.policy.level(0).handshakeMs,
+    logger: ctx.logger,
+    onHandshake: (result) => ctx.handshakes.add([tag, result]),
+  };
+}
+
+/**
+ * The read-buffer bound of a VMess inbound's sockets: the largest of its users' levels, as the
+ * socket is opened before the header says which user it is (reads grow to it only under bulk).
+ */
+export function vmessBufferSize(config: VmessInboundConfig, ctx: InstanceContext): number {
+  const levels = new Set([0, ...config.settings.clients.map((c) => c.level)]);
+  return Math.max(...[...levels].map((l) => ctx.policy.level(l).bufferSize));
+}
+
+/** A VMess server's replay filters as state kept across restarts. */
+export function replayPersistence(server: VmessServer): PersistentState {
+  return {
+    get version() {
+      return server.replayKeysAdded;
+    },
+    save: () => server.replayState(),
+    restore: (snapshot, nowSec) => {
+      const state = parseReplayState(snapshot);
+      if (state) server.restoreReplayState(state, nowSec);
+    },
+  };
 }

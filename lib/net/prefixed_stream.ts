@@ -12,14 +12,15 @@ export class PrefixedStream implements ByteStream {
     this.#inner = inner;
   }
 
-  /** The head, then the inner stream's bytes. */
-  read(): Promise<Uint8Array | null> {
+  /** The head (at most `max` bytes of it at a time), then the inner stream's bytes. */
+  read(max?: number): Promise<Uint8Array | null> {
     const h = this.#head;
     if (h) {
-      this.#head = null;
-      return Promise.resolve(h);
+      const n = max === undefined ? h.length : Math.min(max, h.length);
+      this.#head = n < h.length ? h.subarray(n) : null;
+      return Promise.resolve(h.subarray(0, n));
     }
-    return this.#inner.read();
+    return this.#inner.read(max);
   }
 
   /** Writes to the inner stream. */

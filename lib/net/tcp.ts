@@ -36,12 +36,14 @@ export class TcpStream implements ByteStream {
     return this.#conn;
   }
 
-  /** Next bytes (a view valid until the next read), or null at EOF or after close. */
-  async read(): Promise<Uint8Array | null> {
+  /** Next bytes (a view valid until the next read, at most `max`), or null at EOF or after close. */
+  async read(max?: number): Promise<Uint8Array | null> {
     if (this.#closed) return null;
     try {
       const buf = this.#buf;
-      const n = await this.#conn.read(buf);
+      const n = await this.#conn.read(
+        max !== undefined && max < buf.length ? buf.subarray(0, max) : buf,
+      );
       if (n === null) return null;
       // The returned view stays valid after a resize: the next read uses the new array.
       if (n === buf.length && n < this.#max) {

@@ -16,10 +16,12 @@ class BlackholeStream implements ByteStream {
   constructor(response: Uint8Array | null) {
     this.#pending = response;
   }
-  read(): Promise<Uint8Array | null> {
+  read(max?: number): Promise<Uint8Array | null> {
     const p = this.#pending;
-    this.#pending = null;
-    return Promise.resolve(p);
+    if (p === null) return Promise.resolve(null);
+    const n = max === undefined ? p.length : Math.min(max, p.length);
+    this.#pending = n < p.length ? p.subarray(n) : null;
+    return Promise.resolve(p.subarray(0, n));
   }
   write(): Promise<void> {
     return Promise.resolve();

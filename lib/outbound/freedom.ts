@@ -8,7 +8,7 @@ import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { UdpSocketStream } from "../net/udp.ts";
-import { directDialer, type NetDialer } from "./dialer.ts";
+import { directDialer, type NetDialer } from "../net/mod.ts";
 
 type FreedomConfig = Extract<OutboundConfig, { protocol: "freedom" }>;
 

@@ -5,9 +5,7 @@ import type { InstanceContext } from "../engine/context.ts";
 import { BlackholeOutbound } from "./blackhole.ts";
 import { FreedomOutbound } from "./freedom.ts";
 import { VmessOutbound } from "./vmess.ts";
-import { directDialer, type NetDialer } from "./dialer.ts";
-
-export { ChainDialer, directDialer, type NetDialer } from "./dialer.ts";
+import { directDialer, type NetDialer } from "../net/mod.ts";
 
 /** Builds the outbound a config entry describes; it opens its connections with `dialer`. */
 export function createOutbound(

@@ -14,7 +14,9 @@ export { marshalSwitchAccount, type SwitchAccount, unmarshalSwitchAccount } from
 export {
   type AcceptedRequest,
   type HeaderStep,
+  parseReplayState,
   RequestHeaderReader,
+  type VmessReplayState,
   VmessServer,
 } from "./server_handshake.ts";
 export { type UserKeys, UserRegistry, type VmessUser } from "./users.ts";

@@ -52,6 +52,8 @@ export class VmessBodyStream implements ByteStream {
   #writesRunning = 0;
   // Where the chunks of one read are merged; what read() returns is only valid until the next.
   readonly #merge = new ReusableBuffer();
+  // What a read() cut at its `max` left of the plaintext it had (a view of the buffers above).
+  #rest: Uint8Array | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Assembles the stream; nothing is sent or read until used. */
@@ -93,9 +95,18 @@ export class VmessBodyStream implements ByteStream {
   /**
    * The next plaintext, or null at the end of the body: one datagram in packet mode, otherwise
    * every chunk that one transport read completed, merged, so that v2ray's ~2 KiB chunks cost one
-   * downstream write per read rather than one per chunk. Valid until the next read().
+   * downstream write per read rather than one per chunk (cut at `max`, the rest kept for the next
+   * read). Valid until the next read().
    */
-  async read(): Promise<Uint8Array | null> {
+  async read(max?: number): Promise<Uint8Array | null> {
+    const out = this.#rest ?? await this.#next();
+    this.#rest = null;
+    if (out === null || max === undefined || out.length <= max) return out;
+    this.#rest = out.subarray(max);
+    return out.subarray(0, max);
+  }
+
+  async #next(): Promise<Uint8Array | null> {
     for (;;) {
       if (!this.#prelude) {
         const reader = this.#body();

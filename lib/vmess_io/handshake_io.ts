@@ -3,6 +3,8 @@
  * failure so that a prober learns nothing from where parsing failed (spec §7.2).
  */
 
+import type { ByteStream } from "../core/stream.ts";
+
 /** What a pure header parser reports after each push. */
 export type HeaderStep<T> =
   | { readonly kind: "need-more" }
@@ -32,55 +34,50 @@ export interface HandshakeLimits {
 const READ_SIZE = 4096;
 
 /**
- * Feeds `conn` into `push` until the header is done. On a parse failure it keeps reading until
+ * Feeds `stream` into `push` until the header is done. On a parse failure it keeps reading until
  * `drainSize` bytes were consumed in all, then reports; if the peer stops sending, it waits for
  * the deadline. Never writes. Rejects never: I/O errors become a failed outcome.
  */
 export async function readHeader<T>(
-  conn: Deno.Conn,
+  stream: ByteStream,
   push: (bytes: Uint8Array) => HeaderStep<T>,
   limits: HandshakeLimits,
 ): Promise<HandshakeOutcome<T>> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      // Unblocks the pending read; the caller owns the connection and closes it anyway.
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+    // Unblocks the pending read; the caller owns the stream and closes it anyway.
+    stream.close();
   }, limits.deadlineMs);
   let consumed = 0;
   let failure: { code: string; message: string } | null = null;
-  const buf = new Uint8Array(READ_SIZE);
   try {
     for (;;) {
       // Never read past the drain size unless a header is still being parsed beyond it: what a
       // failed connection consumes is then the drain size, wherever parsing failed.
       const left = limits.drainSize - consumed;
       if (failure && left <= 0) return { kind: "failed", ...failure, consumed };
-      const want = left > 0 ? Math.min(READ_SIZE, left) : READ_SIZE;
-      let n: number | null;
+      let bytes: Uint8Array | null;
       try {
-        n = await conn.read(buf.subarray(0, want));
+        bytes = await stream.read(left > 0 ? Math.min(READ_SIZE, left) : READ_SIZE);
       } catch (e) {
         const why = timedOut
           ? { code: "timeout", message: "handshake timed out" }
           : { code: "io", message: (e as Error).message };
         return { kind: "failed", ...(failure ?? why), consumed };
       }
-      if (n === null) {
-        // The peer gave up: a failure stays a failure; an unfinished header is "eof".
-        return {
-          kind: "failed",
-          ...(failure ?? { code: "eof", message: "connection closed inside the header" }),
-          consumed,
-        };
+      if (bytes === null) {
+        // The peer gave up (or the deadline closed the stream): a failure stays a failure; an
+        // unfinished header is "eof" or "timeout".
+        const why = timedOut
+          ? { code: "timeout", message: "handshake timed out" }
+          : { code: "eof", message: "connection closed inside the header" };
+        return { kind: "failed", ...(failure ?? why), consumed };
       }
-      consumed += n;
+      consumed += bytes.length;
       if (failure) continue;
-      const step = push(buf.slice(0, n));
+      // The parser may keep what it is given, and the stream reuses its buffer: a copy.
+      const step = push(bytes.slice());
       if (step.kind === "done") return { kind: "done", value: step.value, rest: step.rest };
       if (step.kind === "failed") failure = { code: step.code, message: step.message };
     }

@@ -1,12 +1,13 @@
 /**
- * One VMess server connection: read and check the request header (drain on any failure), then
- * hand the decoded body to the dispatcher, sending the response header with the first bytes back.
+ * The server side of one VMess connection: read and check the request header (drain on any
+ * failure), then hand back who asked for what and the decoded body as a stream. The response
+ * header goes out with the first bytes sent back (or on flush()).
  */
-import type { Session } from "../core/session.ts";
-import { nextSessionId } from "../core/session.ts";
-import type { InstanceContext } from "../engine/context.ts";
-import { proxyTcp } from "../engine/proxy.ts";
-import { TcpStream } from "../net/tcp.ts";
+import type { Destination } from "../core/destination.ts";
+import type { SessionUser } from "../core/session.ts";
+import type { ByteStream } from "../core/stream.ts";
+import type { Logger } from "../log/mod.ts";
+import type { InboundConnection } from "../net/mod.ts";
 import {
   type AcceptedRequest,
   BodyReader,
@@ -19,52 +20,114 @@ import {
 import { readHeader } from "./handshake_io.ts";
 import { VmessBodyStream } from "./body_stream.ts";
 import { MAX_UDP_PAYLOAD } from "./limits.ts";
-import { VmessPacketFlow } from "./packet_flow.ts";
-import { relayPackets } from "../net/packet_relay.ts";
-import { type Destination, formatDestination } from "../core/destination.ts";
+
+/** How a VMess handshake ended, as counted in metrics. */
+export const HANDSHAKE_RESULTS = [
+  "ok",
+  "bad-auth",
+  "clock",
+  "replay",
+  "bad-header",
+  "refused",
+  "incomplete",
+] as const;
+
+/** One of HANDSHAKE_RESULTS. */
+export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
+
+/** The result a header reader's failure code counts as. */
+export function handshakeResult(code: string): HandshakeResult {
+  switch (code) {
+    case "bad-auth":
+    case "clock":
+    case "replay":
+      return code;
+    case "timeout":
+    case "eof":
+    case "io":
+      return "incomplete";
+    default:
+      return "bad-header";
+  }
+}
 
 /** What a VMess inbound shares with each of its connections. */
 export interface VmessServerContext {
-  /** The inbound tag. */
+  /** The inbound tag, for log lines. */
   readonly tag: string;
   /** Users, replay state, drain parameters. */
   readonly server: VmessServer;
   /** Refuse none and aes-128-cfb (disableInsecureEncryption). */
   readonly secureOnly: boolean;
-  /** The instance's services. */
-  readonly instance: InstanceContext;
+  /** Deadline of the header read (policy level 0 handshake), ms. */
+  readonly handshakeMs: number;
+  /** Where rejections are logged. */
+  readonly logger: Logger;
   /** A SwitchAccount to send (dynamic port), if the inbound has a detour. */
   readonly switchAccount?: (email: string) => SwitchAccount | undefined;
+  /** Told how each handshake ended (metrics). */
+  readonly onHandshake?: (result: HandshakeResult) => void;
 }
 
-/** Serves one accepted connection until both directions end; never rejects. */
-export async function serveVmessConnection(
-  conn: Deno.Conn,
+/** An authenticated VMess request: the user, what it asks for, and its body (plaintext both ways). */
+export type VmessRequest =
+  | {
+    /** tcp, or udp (one destination, one datagram per chunk). */
+    readonly command: "tcp" | "udp";
+    /** The user the header authenticated as. */
+    readonly user: SessionUser;
+    /** Where the client wants to go. */
+    readonly destination: Destination;
+    /** The body, decoded. */
+    readonly stream: VmessBodyStream;
+  }
+  | {
+    /** Mux.Cool: sub-connections framed in the body, each with its own destination. */
+    readonly command: "mux";
+    /** The user the header authenticated as. */
+    readonly user: SessionUser;
+    /** The body, decoded. */
+    readonly stream: VmessBodyStream;
+  };
+
+/**
+ * Reads and checks the request header on `conn`. Null (logged once at info) when it fails or is
+ * refused; the caller closes the connection either way once done.
+ */
+export async function acceptVmess(
+  conn: InboundConnection,
   ctx: VmessServerContext,
-): Promise<void> {
-  const remote = conn.remoteAddr as Deno.NetAddr;
-  const { logger, policy } = ctx.instance;
+): Promise<VmessRequest | null> {
+  const { source, stream } = conn;
   const reader = ctx.server.headerReader(Math.floor(Date.now() / 1000));
-  const outcome = await readHeader(conn, (b) => reader.push(b), {
-    deadlineMs: policy.level(0).handshakeMs,
+  const outcome = await readHeader(stream, (b) => reader.push(b), {
+    deadlineMs: ctx.handshakeMs,
     drainSize: ctx.server.drainSize(),
   });
   if (outcome.kind === "failed") {
+    ctx.onHandshake?.(handshakeResult(outcome.code));
     // One line per rejected connection, at info: probes are routine on a public port.
-    logger.info(
-      `vmess ${ctx.tag}: ${remote.hostname}:${remote.port} rejected: ${outcome.code}: ${outcome.message} (${outcome.consumed} bytes read)`,
+    ctx.logger.info(
+      `vmess ${ctx.tag}: ${source.address}:${source.port} rejected: ${outcome.code}: ${outcome.message} (${outcome.consumed} bytes read)`,
     );
-    return;
+    return null;
   }
-  const refusal = refuse(outcome.value, ctx.secureOnly);
+  const req = outcome.value;
+  const refusal = refuse(req, ctx.secureOnly);
   if (refusal) {
-    logger.info(
-      `vmess ${ctx.tag}: ${remote.hostname}:${remote.port} rejected ${refusal} (user ${outcome.value.user.email})`,
-    );
+    ctx.onHandshake?.("refused");
     // The header authenticated, so the peer is a user, not a prober: no need to drain.
-    return;
+    ctx.logger.info(
+      `vmess ${ctx.tag}: ${source.address}:${source.port} rejected ${refusal} (user ${req.user.email})`,
+    );
+    return null;
   }
-  await serveRequest(conn, remote, outcome.value, outcome.rest, ctx);
+  ctx.onHandshake?.("ok");
+  const user = { email: req.user.email, level: req.user.level };
+  const body = bodyStream(stream, req, outcome.rest, ctx);
+  const { command, destination } = req.header;
+  if (command === "mux") return { command, user, stream: body };
+  return { command, user, destination: destination!, stream: body };
 }
 
 function refuse(req: AcceptedRequest, secureOnly: boolean): string | null {
@@ -72,25 +135,17 @@ function refuse(req: AcceptedRequest, secureOnly: boolean): string | null {
   if (secureOnly && (s === "none" || s === "zero" || s === "aes-128-cfb")) {
     return `insecure encryption ${s}`;
   }
-  if (req.header.command === "mux") return "Mux.Cool (not supported)";
   return null;
 }
 
-async function serveRequest(
-  conn: Deno.Conn,
-  remote: Deno.NetAddr,
+// The body codec on the transport, with the response header to send ahead of the first bytes.
+function bodyStream(
+  transport: ByteStream,
   req: AcceptedRequest,
   rest: Uint8Array,
   ctx: VmessServerContext,
-): Promise<void> {
+): VmessBodyStream {
   const { header, user, mode } = req;
-  const session: Session = {
-    id: nextSessionId(),
-    inboundTag: ctx.tag,
-    source: { address: remote.hostname, port: remote.port },
-    user: { email: user.email, level: user.level },
-  };
-  const level = ctx.instance.policy.level(user.level);
   const request = { key: header.bodyKey, iv: header.bodyIv };
   const packet = header.command === "udp";
   const { bytes: responseHeader, cfb } = encodeResponseHeader(mode, request, {
@@ -103,8 +158,8 @@ async function serveRequest(
     packet,
     authLengthKeys: request,
   };
-  const client = new VmessBodyStream({
-    transport: new TcpStream(conn, level.bufferSize),
+  return new VmessBodyStream({
+    transport,
     reader: new BodyReader({ ...common, ...request }),
     writer: new BodyWriter({
       ...common,
@@ -115,39 +170,4 @@ async function serveRequest(
     prefix: responseHeader,
     initial: rest,
   });
-  if (packet) {
-    await serveUdp(ctx, session, header.destination!, client);
-    return;
-  }
-  // As V2Ray: when the target cannot be reached, the response header alone, then close.
-  await proxyTcp(ctx.instance, session, header.destination!, client, {
-    onDialFailed: () => client.flush(),
-  });
-}
-
-async function serveUdp(
-  ctx: VmessServerContext,
-  session: Session,
-  dest: Destination,
-  client: VmessBodyStream,
-) {
-  const { logger, dispatcher, policy } = ctx.instance;
-  let target;
-  try {
-    target = await dispatcher.dispatchPacket(session, dest);
-  } catch (e) {
-    logger.info(`[${session.id}] udp ${formatDestination(dest)}: ${(e as Error).message}`);
-    client.close();
-    return;
-  }
-  logger.access(
-    `from tcp:${session.source.address}:${session.source.port} accepted ${
-      formatDestination(dest)
-    } [${ctx.tag}] email: ${session.user?.email ?? ""}`,
-  );
-  await relayPackets(
-    new VmessPacketFlow(client, dest, logger),
-    target,
-    policy.level(session.user?.level ?? 0).connIdleMs,
-  );
 }

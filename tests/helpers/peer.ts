@@ -1,40 +1,32 @@
-/**
- * Tests that need a peer program (v2ray, …): outside CI a missing program skips them with a clear
- * line; under CI=true they run, and fail saying what is missing.
- */
+/** Tests that need a peer program (v2ray, nginx, haproxy): skipped with a line outside CI, failing in CI. */
 
-/** Whether `program` is an executable on PATH. */
-export function onPath(program: string): boolean {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir === "") continue;
-    try {
-      const info = Deno.statSync(`${dir}/${program}`);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return true;
-    } catch {
-      // not in this directory
-    }
+/** Whether `program` is on PATH. */
+export function hasProgram(program: string): boolean {
+  try {
+    const r = new Deno.Command("sh", {
+      args: ["-c", `command -v ${program}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return r.success;
+  } catch {
+    return false;
   }
-  return false;
 }
 
-const CI = Deno.env.get("CI") === "true";
-const announced = new Set<string>();
-
 /**
- * `ignore` for Deno.test: true when `program` is missing and we are not in CI (a line says so,
- * once per program). Call the returned `check()` first in the test: under CI it throws for a
- * missing program.
+ * A Deno.test that runs when `program` is installed. Without it: ignored with a clear line, or,
+ * when CI=true, a failing test that names the missing program.
  */
-export function needs(program: string): { ignore: boolean; check: () => void } {
-  const present = onPath(program);
-  if (!present && !CI && !announced.has(program)) {
-    announced.add(program);
-    console.log(`skipping tests that need ${program}: not installed (they fail under CI=true)`);
+export function peerTest(program: string, name: string, fn: () => Promise<void>): void {
+  if (hasProgram(program)) {
+    Deno.test(name, fn);
+  } else if (Deno.env.get("CI") === "true") {
+    Deno.test(name, () => {
+      throw new Error(`${program} is not installed, and CI needs it`);
+    });
+  } else {
+    console.error(`skipping "${name}": ${program} is not installed (CI installs it)`);
+    Deno.test({ name, ignore: true, fn });
   }
-  return {
-    ignore: !present && !CI,
-    check() {
-      if (!present) throw new Error(`${program} is required (CI=true) but is not on PATH`);
-    },
-  };
 }

@@ -5,7 +5,7 @@ import type { Outbound, PacketStream } from "../core/handlers.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { Logger } from "../log/mod.ts";
-import { dialTcp } from "../net/tcp.ts";
+import { dialTcp } from "./tcp.ts";
 
 /** A chained outbound's proxy cannot be used (its tag names no built outbound). */
 export class ChainError extends DenorayError {
