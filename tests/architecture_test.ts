@@ -31,7 +31,7 @@ const FLOORS: Record<string, number> = {
 };
 
 // Floor-2 files that may do I/O at the edge (reading config files from disk).
-const PURE_EXCEPTIONS = new Set(["config/load.ts"]);
+const PURE_EXCEPTIONS = new Set(["config/load.ts", "config/asset_files.ts"]);
 
 const LIB = new URL("../lib/", import.meta.url);
 

@@ -91,7 +91,7 @@ export class Instance {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(
-      createRouter(this.#config.routing),
+      createRouter(this.#config.routing, this.#config.geo),
       this.stats,
       this.#outboundActive,
     );

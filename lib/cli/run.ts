@@ -5,6 +5,7 @@ import {
   formatIssue,
   loadConfigFiles,
   loadConfigObject,
+  type LoadOptions,
   unwiredStreamIssues,
 } from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
@@ -38,10 +39,13 @@ function readEnv(name: string): string | undefined {
 }
 
 /** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
-export async function runCommand(files: readonly string[]): Promise<number> {
+export async function runCommand(
+  files: readonly string[],
+  options: LoadOptions = {},
+): Promise<number> {
   const { config, warnings } = files.length > 0
-    ? await loadConfigFiles(files)
-    : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+    ? await loadConfigFiles(files, options)
+    : loadConfigObject(DEFAULT_CONFIG, "(embedded default)", options);
   // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
   const unwired = unwiredStreamIssues(config);
   if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);

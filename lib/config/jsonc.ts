@@ -1,5 +1,6 @@
-/** JSON with comments (jsonc-parser), with errors that carry line and column. */
+/** JSON with comments as V2Ray reads it (jsonc-parser), with errors that carry line and column. */
 import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { blankComments } from "./comments.ts";
 import { ConfigError, configError } from "./issues.ts";
 
 function lineCol(text: string, offset: number): { line: number; column: number } {
@@ -13,10 +14,16 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - start + 1 };
 }
 
-/** Parses `text` as JSON with `//` and block comments; throws ConfigError with line:column. */
+/**
+ * Parses `text` as JSON with `//`, `#` and block comments (where V2Ray 4.34 sees them); throws
+ * ConfigError with line:column.
+ */
 export function parseJsonc(text: string, file: string): unknown {
   const errors: ParseError[] = [];
-  const value = parse(text, errors, { allowTrailingComma: false, disallowComments: false });
+  const value = parse(blankComments(text), errors, {
+    allowTrailingComma: false,
+    disallowComments: true,
+  });
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((e) => {

@@ -12,6 +12,27 @@ export const allocate = z.strictObject({
   concurrency: z.number().int().min(1).default(3),
 });
 
+/**
+ * Sniffing as V2Ray 4.34 reads it: destOverride names are case-insensitive, "https" and "ssl"
+ * mean "tls". Parsed, not acted on yet (validate() warns when enabled).
+ */
+export const sniffing = z.strictObject({
+  enabled: z.boolean().default(false),
+  destOverride: stringList.transform((list, ctx) => {
+    const out: ("http" | "tls")[] = [];
+    for (const item of list) {
+      const v = item.toLowerCase();
+      if (v === "http") out.push("http");
+      else if (v === "tls" || v === "https" || v === "ssl") out.push("tls");
+      else {
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(item)}: use "http" or "tls"` });
+        return z.NEVER;
+      }
+    }
+    return out;
+  }).optional(),
+});
+
 /** One inbound: its settings are validated against its protocol's schema afterwards. */
 export const inbound = z.strictObject({
   tag: z.string().optional(),
@@ -20,7 +41,7 @@ export const inbound = z.strictObject({
   protocol: z.string(),
   settings: z.unknown().optional(),
   streamSettings: streamSettings.optional(),
-  sniffing: inert.optional(),
+  sniffing: sniffing.optional(),
   allocate: allocate.optional(),
 });
 
@@ -65,28 +86,32 @@ export const portList = z.union([z.number(), z.string()]).transform((v, ctx) => 
 const refused = (what: string) =>
   z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: "custom", message: what }));
 
-/** A routing rule of type field. */
+/** A routing rule of type field. List fields take a list or a comma-separated string, as V2Ray's. */
 export const rule = z.strictObject({
-  type: choice(["field"] as const, ["chinaip", "chinasites"]).default("field"),
+  // Missing: read as "field" (validate() warns: 4.34 refuses it, later V2Rays default to it).
+  type: choice(["field"] as const, ["chinaip", "chinasites"]).optional(),
   inboundTag: stringList.optional(),
   outboundTag: z.string().min(1).optional(),
   balancerTag: refused("balancers are not supported").optional(),
-  domain: z.array(z.string()).optional(),
-  domains: z.array(z.string()).optional(),
-  ip: z.array(z.string()).optional(),
+  domain: stringList.optional(),
+  domains: stringList.optional(),
+  ip: stringList.optional(),
   port: portList.optional(),
   sourcePort: portList.optional(),
   network: networkList.optional(),
-  source: z.array(z.string()).optional(),
-  user: z.array(z.string()).optional(),
-  protocol: refused("matching on sniffed protocol is not supported (sniffing is not implemented)")
-    .optional(),
-  attrs: refused("attrs (needs sniffing) is not supported").optional(),
+  source: stringList.optional(),
+  user: stringList.optional(),
+  // Sniffed protocol ("http", "tls", "bittorrent") and HTTP attributes: accepted as V2Ray does;
+  // without sniffing no connection has them, so such a rule never matches (validate() warns).
+  protocol: stringList.optional(),
+  attrs: z.string().optional(),
 });
 
 /** The routing section. */
 export const routing = z.strictObject({
-  domainStrategy: choice(["AsIs", "IPIfNonMatch", "IPOnDemand"] as const).default("AsIs"),
+  domainStrategy: choice(["AsIs", "IPIfNonMatch", "IPOnDemand"] as const, ["AlwaysIP"]).default(
+    "AsIs",
+  ),
   domainMatcher: inert.optional(),
   rules: z.array(rule).default([]),
   balancers: refused("balancers are not supported").optional(),
