@@ -1,8 +1,11 @@
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { runToEnd, Spawned } from "./helpers/process.ts";
 import { curl, HttpOrigin } from "./helpers/http_server.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
-Deno.test("bundle: deno task bundle's command writes one file that runs on its own", async () => {
+Deno.test("bundle: deno task bundle's command writes one file that runs on its own", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = `${dir}/denoray.js`;
