@@ -10,6 +10,7 @@ import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
+import { checkUdp } from "./udp_support.ts";
 
 /** Starts and stops everything a config describes. */
 export class Instance {
@@ -31,6 +32,7 @@ export class Instance {
    * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
+    checkUdp(this.#config);
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
