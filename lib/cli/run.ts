@@ -4,6 +4,8 @@ import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
+import { startupLine } from "./startup_line.ts";
+import { ignoreSighup } from "./sighup.ts";
 
 /** How long live connections may finish after a stop signal. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -18,6 +20,8 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     ? await loadConfigFiles(files)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
   const logger = loggerFromConfig(config.log);
+  const source = files.length > 0 ? files.join(", ") : "the embedded default config";
+  logger.info(startupLine(source));
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
@@ -27,18 +31,19 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     Deno.addSignalListener(sig, h);
     return [sig, h] as const;
   });
+  const stopIgnoringSighup = ignoreSighup(logger);
   const instance = new Instance(config, logger);
   try {
     await instance.start();
   } catch (e) {
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    stopIgnoringSighup();
     throw e;
   }
-  logger.warning(
-    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
-  );
+  logger.warning(`denoray started with ${source}`);
   const signal = await stopped;
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  stopIgnoringSighup();
   logger.warning(
     `${signal} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
   );

@@ -10,14 +10,24 @@ export class Spawned implements AsyncDisposable {
   #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   #ended: Promise<void>;
 
-  constructor(cmd: string, args: string[], cwd = ROOT) {
+  /** Spawns `cmd`; `env` replaces the default NO_COLOR=1, and `clearEnv` drops the inherited one. */
+  constructor(
+    cmd: string,
+    args: string[],
+    cwd = ROOT,
+    { env = { NO_COLOR: "1" }, clearEnv = false }: {
+      env?: Record<string, string>;
+      clearEnv?: boolean;
+    } = {},
+  ) {
     this.child = new Deno.Command(cmd, {
       args,
       cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env,
+      clearEnv,
     }).spawn();
     this.stdout = new Response(this.child.stdout).text();
     this.#ended = this.#pump();
