@@ -15,6 +15,7 @@ const FLOORS: Record<string, number> = {
   mux: 2,
   ws: 2,
   geo: 2,
+  ntp: 2,
   proxy_protocol: 2,
   http_header: 2,
   net: 3,

@@ -11,6 +11,14 @@ import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import { type MetricsEndpoint, serveMetrics, TrafficStats } from "../stats/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { checkUdp } from "./udp_support.ts";
+import { type Clock, OffsetClock, systemClock } from "../core/clock.ts";
+import { NtpSync } from "../engine/ntp_sync.ts";
+
+/** What an instance may be given besides its config. */
+export interface InstanceOptions {
+  /** The base clock, which NTP corrects when configured (the system clock; tests shift it). */
+  readonly clock?: Clock;
+}
 
 /** Starts and stops everything a config describes. */
 export class Instance {
@@ -18,13 +26,23 @@ export class Instance {
   readonly #logger: Logger;
   #inbounds: Inbound[] = [];
   #metrics: MetricsEndpoint | undefined;
+  readonly #base: Clock;
+  readonly #clock: OffsetClock;
+  #ntp: NtpSync | undefined;
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
 
   /** An instance of `config` logging to `logger`; nothing runs until start(). */
-  constructor(config: Config, logger: Logger) {
+  constructor(config: Config, logger: Logger, options: InstanceOptions = {}) {
     this.#config = config;
     this.#logger = logger;
+    this.#base = options.clock ?? systemClock;
+    this.#clock = new OffsetClock(this.#base);
+  }
+
+  /** The clock offset NTP measured, ms (0 without an `ntp` section). */
+  get clockOffsetMs(): number {
+    return this.#clock.offsetMs;
   }
 
   /**
@@ -36,7 +54,13 @@ export class Instance {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(createRouter(this.#config.routing), this.stats);
-    const ctx: InstanceContext = { logger: this.#logger, policy, dispatcher, stats: this.stats };
+    const ctx: InstanceContext = {
+      logger: this.#logger,
+      policy,
+      dispatcher,
+      stats: this.stats,
+      clock: this.#clock.now,
+    };
     // proxySettings.tag: the outbound dials through another one, found when it dials.
     const lookup = (tag: string) => dispatcher.outbound(tag);
     dispatcher.setOutbounds(this.#config.outbounds.map((o) => {
@@ -47,6 +71,17 @@ export class Instance {
       return createOutbound(o, ctx, dialer);
     }));
     try {
+      const ntp = this.#config.ntp;
+      if (ntp?.enabled && ntp.server !== undefined) {
+        // Synced before the listeners open, so the first VMess header has the corrected time.
+        this.#ntp = new NtpSync(
+          { ...ntp, server: ntp.server },
+          this.#clock,
+          this.#base,
+          this.#logger,
+        );
+        await this.#ntp.start();
+      }
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);
       for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
@@ -88,6 +123,8 @@ export class Instance {
 
   /** Closes the listeners, then live connections after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
+    this.#ntp?.stop();
+    this.#ntp = undefined;
     const inbounds = this.#inbounds;
     this.#inbounds = [];
     await Promise.all(inbounds.map((i) => i.close(graceMs)));

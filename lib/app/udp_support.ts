@@ -26,6 +26,7 @@ export function udpNeeds(config: Config): string[] {
       out.push(`${name} (dokodemo-door with network "${ib.settings.network}")`);
     }
   });
+  if (config.ntp?.enabled) out.push('the "ntp" section (SNTP)');
   return out;
 }
 

@@ -18,6 +18,7 @@ export {
   type SystemPolicy,
 } from "./policy.ts";
 export type * from "./protocols/mod.ts";
+export { type NtpConfig, parseGoDuration } from "./ntp.ts";
 export type {
   AllocateConfig,
   LogConfig,

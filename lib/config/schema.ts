@@ -1,6 +1,7 @@
 /** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
 import { z } from "zod";
 import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
+import { ntp } from "./ntp.ts";
 
 const NETWORKS_V2RAY_HAS = [
   "kcp",
@@ -181,6 +182,8 @@ export const root = z.strictObject({
       return { host, port };
     }).optional(),
   }).optional(),
+  // sing-box's section (V2Ray 4 has none): an SNTP-corrected clock for VMess.
+  ntp: ntp.optional(),
   api: inert.optional(),
   dns: inert.optional(),
   transport: refused("global transport settings are not supported").optional(),

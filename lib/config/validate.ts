@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
+import type { NtpConfig } from "./ntp.ts";
 import { ipBytes, parseCidr } from "../core/cidr.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
@@ -49,6 +50,8 @@ export interface Config {
   readonly stats: boolean;
   /** Where to serve the counters as Prometheus text, if anywhere. */
   readonly statsListen?: { readonly host: string; readonly port: number };
+  /** The SNTP clock correction, if the config has an `ntp` section. */
+  readonly ntp?: NtpConfig;
 }
 
 /** The outcome of validation: a config (when no error) and every issue found. */
@@ -272,6 +275,7 @@ export function validateConfig(raw: unknown): ValidationResult {
       policy: root.policy,
       stats: root.stats !== undefined,
       statsListen: root.stats?.listen,
+      ntp: root.ntp,
     },
     issues,
   };

@@ -1,5 +1,6 @@
 /** What every inbound and outbound factory is handed. */
 import type { Policy } from "../config/mod.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import type { TrafficStats } from "../stats/mod.ts";
@@ -14,4 +15,6 @@ export interface InstanceContext {
   readonly dispatcher: Dispatcher;
   /** Traffic counters, when the config has a `stats` section. */
   readonly stats?: TrafficStats;
+  /** The time for VMess timestamps: the system clock, corrected by NTP when configured. */
+  readonly clock: Clock;
 }

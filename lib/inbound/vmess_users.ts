@@ -3,6 +3,10 @@ import type { InboundConfig, VmessClientConfig } from "../config/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
+import { LogThrottle } from "../log/mod.ts";
+
+/** At most one warning per user per minute about its clock. */
+const CLOCK_WARNING_INTERVAL_MS = 60_000;
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -29,6 +33,8 @@ export function vmessServerContext(
     secureOnly: config.settings.disableInsecureEncryption,
     handshakeMs: ctx.policy.level(0).handshakeMs,
     logger: ctx.logger,
+    clock: ctx.clock,
+    clockWarnings: new LogThrottle(CLOCK_WARNING_INTERVAL_MS),
   };
 }
 

@@ -8,3 +8,4 @@ export {
   silentLogger,
   stderrSink,
 } from "./logger.ts";
+export { LogThrottle } from "./throttle.ts";

@@ -1,5 +1,5 @@
 /** Running denoray in-process on a config object, for end-to-end tests. */
-import { Instance } from "../../lib/app/instance.ts";
+import { Instance, type InstanceOptions } from "../../lib/app/instance.ts";
 import { loadConfigObject } from "../../lib/config/mod.ts";
 import { silentLogger } from "../../lib/log/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
@@ -13,9 +13,13 @@ export class RunningInstance implements AsyncDisposable {
   }
 
   /** Validates `config` (throws on errors), starts it and waits until it listens. */
-  static async start(config: unknown, logger: Logger = silentLogger): Promise<RunningInstance> {
+  static async start(
+    config: unknown,
+    logger: Logger = silentLogger,
+    options: InstanceOptions = {},
+  ): Promise<RunningInstance> {
     const { config: c } = loadConfigObject(config);
-    const instance = new Instance(c, logger);
+    const instance = new Instance(c, logger, options);
     await instance.start();
     return new RunningInstance(instance);
   }
