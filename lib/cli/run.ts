@@ -25,7 +25,10 @@ export async function runCommand(files: readonly string[]): Promise<number> {
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  // Windows has no SIGTERM (Deno throws on it there): Ctrl+C and Ctrl+Break stop it.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((sig) => {
     const h = () => resolve(sig);
     Deno.addSignalListener(sig, h);
