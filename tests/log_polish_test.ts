@@ -34,10 +34,11 @@ Deno.test("log: piped output carries no ANSI codes; start-up at info with versio
     colourful: true,
   });
   try {
-    // No NO_COLOR, no terminal: only PATH and HOME (Deno's cache) are passed on.
+    // No NO_COLOR, no terminal: only PATH and HOME (Deno's cache) are passed on. --quiet keeps
+    // Deno's own download lines out (coloured without NO_COLOR: the launcher and unit set it).
     await using p = new Spawned(
       Deno.execPath(),
-      ["run", "-A", "main.ts", "run", "-c", config],
+      ["run", "-A", "--quiet", "main.ts", "run", "-c", config],
       undefined,
       {
         env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root" },
@@ -94,7 +95,7 @@ Deno.test("log: piped output carries no ANSI codes; start-up at info with versio
 Deno.test("log: a bad config's report carries no ANSI codes either", async () => {
   await using p = new Spawned(
     Deno.execPath(),
-    ["run", "-A", "main.ts", "run", "-c", "tests/fixtures/config/bad_uuid.json"],
+    ["run", "-A", "--quiet", "main.ts", "run", "-c", "tests/fixtures/config/bad_uuid.json"],
     undefined,
     {
       env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/root" },

@@ -44,14 +44,12 @@ export const duration = z.string().transform((s, ctx) => {
   return ms;
 });
 
-/** The default sync interval, as sing-box's. */
-export const DEFAULT_NTP_INTERVAL = "30m";
-
 /** The `ntp` section; `interval` comes out in ms. */
 export const ntp = z.strictObject({
   enabled: z.boolean().default(false),
   server: address.optional(),
   server_port: port.default(123),
+  // sing-box's default, "30m".
   interval: duration.default(30 * 60_000),
   write_to_system: z.literal(false, {
     error: "true is not supported: denoray corrects its own clock, never the system's",

@@ -88,9 +88,11 @@ function countReasons(lines: readonly string[], kind: "skip" | "fail") {
       byReason.set(r, (byReason.get(r) ?? 0) + 1);
     }
   }
-  const why = [...byReason].map(([r, n]) => `${n} need${n === 1 ? "s" : ""} ${r}`).join(", ");
+  // Most skipped first, then by name: the same line whatever order the modules ran in.
+  const reasons = [...byReason].sort(([a, n], [b, m]) => m - n || a.localeCompare(b));
+  const why = reasons.map(([r, n]) => `${n} need${n === 1 ? "s" : ""} ${r}`).join(", ");
   const packages = [
-    ...new Set([...byReason.keys()].filter((r) => r in PEERS).map((r) => PEERS[r as Peer])),
+    ...new Set(reasons.map(([r]) => r).filter((r) => r in PEERS).map((r) => PEERS[r as Peer])),
   ];
   return { total, why, packages };
 }
