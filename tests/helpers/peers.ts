@@ -9,7 +9,6 @@
 export const PEERS = {
   v2ray: "v2ray",
   curl: "curl",
-  iperf3: "iperf3",
   nginx: "nginx",
   haproxy: "haproxy",
   openssl: "openssl",
