@@ -4,12 +4,16 @@
  * systemd unit (which scopes reading and writing to its directories) say the same.
  */
 
-/** Permissions: the network, config files, log files, and what the CLI library reads. */
+/**
+ * Permissions: the network, config files, log files and the replay state file, what the CLI
+ * library reads (NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE) and where the state file goes
+ * (DENORAY_STATE_DIR, or systemd's STATE_DIRECTORY).
+ */
 export const PERMISSION_FLAGS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
-  "--allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE",
+  "--allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE,DENORAY_STATE_DIR,STATE_DIRECTORY",
 ] as const;
 
 /** UDP sockets (Deno.listenDatagram) are still behind this flag in Deno 2.9. */

@@ -258,13 +258,16 @@ Deno.test("http heads: malformed request heads are ProtocolError bad-request; pa
       "GET http://h/ HTTP/1.1\r\nHost : h\r\n\r\n",
       "GET http://h/ HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
       "GET http://h/ HTTP/1.1\r\nNoColon\r\n\r\n",
-      "GET http://h/ HTTP/1.1\r\nX: a\nContent-Length: 5\r\n\r\n",
+      "GET http://h/ HTTP/1.1\r\nX: a\rContent-Length: 5\r\n\r\n",
       "GET http://h/ HTTP/1.1\r\nX: a\0b\r\n\r\n",
     ]
   ) {
     const e = assertThrows(() => parseRequestHead(utf8(bad)), ProtocolError);
     assertEquals(e.code, "bad-request", JSON.stringify(bad));
   }
+  // A bare LF ends a line, as in Go's net/http: two fields, serialized again with CRLF.
+  const mixed = parseRequestHead(utf8("GET http://h/ HTTP/1.1\r\nX: a\nContent-Length: 5\r\n\r\n"));
+  assertEquals(mixed?.value.headers, [["X", "a"], ["Content-Length", "5"]]);
 });
 
 Deno.test("http heads: response heads parse, and the client copy says keep-alive or close", () => {

@@ -122,10 +122,14 @@ Deno.test({
 
       await using echo = new EchoServer();
       await using sntp = new SntpServer();
-      const etc = `${work}/etc`, log = `${work}/log`;
+      const etc = `${work}/etc`, log = `${work}/log`, state = `${work}/state`;
       await Deno.mkdir(etc, { mode: 0o755 });
       await Deno.mkdir(log, { mode: 0o755 });
       await Deno.chown(log, NOBODY.uid, NOBODY.gid); // as systemd's LogsDirectory=
+      // As StateDirectory= with DynamicUser=: a link to the service's own private directory.
+      await Deno.mkdir(`${work}/private/state`, { recursive: true, mode: 0o755 });
+      await Deno.chown(`${work}/private/state`, NOBODY.uid, NOBODY.gid);
+      await Deno.symlink(`${work}/private/state`, state);
       await Deno.writeTextFile(
         `${etc}/config.json`,
         JSON.stringify(await exampleConfig(dir, sntp.port, log)),
@@ -156,6 +160,7 @@ Deno.test({
           opt: dir,
           etc,
           log,
+          state,
         });
         const d = unitDirectives(unit);
         const argv = d.find(([k]) => k === "ExecStart")![1].split(/\s+/);
@@ -163,8 +168,12 @@ Deno.test({
           d.find(([k]) => k === "Environment")![1].split(/\s+/)
             .map((kv) => kv.replace("%C", `${work}/cache`).split("=")),
         );
-        await using p = spawnAsNobody(argv, "/", env);
+        // systemd tells the service where its StateDirectory= is.
+        await using p = spawnAsNobody(argv, "/", { ...env, STATE_DIRECTORY: state });
         await exercise(p, echo.port);
+        // The replay filters were saved at stop, through the scoped permissions.
+        const saved = JSON.parse(await Deno.readTextFile(`${state}/replay-state.json`));
+        assert(typeof saved === "object" && saved !== null, "a replay state file");
       }
       const access = await Deno.readTextFile(`${log}/access.log`);
       assertEquals(

@@ -104,7 +104,7 @@ Deno.test("release binaries: every target compiles with the launcher's flags; th
     .find(([k]) => k === "ExecStart")![1].split(/\s+/)
     .filter((f) => f.startsWith("--allow-") || f.startsWith("--unstable"));
   assertEquals(
-    unitExec.map((f) => f.replace(/=\/(etc|var\/log)\/denoray$/, "")).sort(),
+    unitExec.map((f) => f.replace(/=\/(etc|var\/log)\/denoray,\/var\/lib\/denoray$/, "")).sort(),
     [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS].sort(),
   );
 });

@@ -13,14 +13,15 @@ Deno.test("systemd unit: dynamic user, many files, one capability, read-only sys
   assertEquals(get("ProtectSystem"), ["strict"]);
   assertEquals(get("NoNewPrivileges"), ["yes"]);
   assertEquals(get("ExecReload"), ["/bin/kill -HUP $MAINPID"]);
+  assertEquals(get("StateDirectory"), ["denoray"], "the replay filters survive a restart");
   const exec = get("ExecStart")[0].split(/\s+/);
   // Read only the config directory, write only the log directory, and the network.
   const perms = exec.filter((a) => a.startsWith("--allow-"));
   assertEquals(perms.sort(), [
-    "--allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE",
+    "--allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE,DENORAY_STATE_DIR,STATE_DIRECTORY",
     "--allow-net",
-    "--allow-read=/etc/denoray",
-    "--allow-write=/var/log/denoray",
+    "--allow-read=/etc/denoray,/var/lib/denoray",
+    "--allow-write=/var/log/denoray,/var/lib/denoray",
   ]);
   assert(exec.includes("--unstable-net"), "UDP sockets");
   assertEquals(exec.slice(-4), [
@@ -47,6 +48,7 @@ Deno.test({
           opt: `${dir}/opt`,
           etc: `${dir}/etc`,
           log: `${dir}/log`,
+          state: `${dir}/state`,
         }),
       );
       const verify = await new Deno.Command("systemd-analyze", {

@@ -1,5 +1,12 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
-import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  formatIssue,
+  loadConfigFiles,
+  loadConfigObject,
+  unwiredStreamIssues,
+} from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
@@ -14,11 +21,31 @@ function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
   for (const w of warnings) logger.warning(`config: ${formatIssue(w)}`);
 }
 
+/**
+ * Where state kept across restarts goes: `DENORAY_STATE_DIR`, else systemd's `STATE_DIRECTORY`
+ * (StateDirectory= in the unit), else nowhere (replay filters then live in memory, as V2Ray's).
+ */
+export function stateFilePath(env: (name: string) => string | undefined): string | undefined {
+  const dir = env("DENORAY_STATE_DIR") || env("STATE_DIRECTORY")?.split(":")[0];
+  return dir ? `${dir.replace(/\/+$/, "")}/replay-state.json` : undefined;
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // No --allow-env: no state directory.
+  }
+}
+
 /** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
 export async function runCommand(files: readonly string[]): Promise<number> {
   const { config, warnings } = files.length > 0
     ? await loadConfigFiles(files)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
+  const unwired = unwiredStreamIssues(config);
+  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
   const source = files.length > 0 ? files.join(", ") : "the embedded default config";
   logger.info(startupLine(source));
@@ -35,7 +62,7 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     return [sig, h] as const;
   });
   const stopIgnoringSighup = ignoreSighup(logger);
-  const instance = new Instance(config, logger);
+  const instance = new Instance(config, logger, { stateFile: stateFilePath(readEnv) });
   try {
     await instance.start();
   } catch (e) {
@@ -44,11 +71,17 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     throw e;
   }
   logger.warning(`denoray started with ${source}`);
-  const signal = await stopped;
+  // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
+  const end = await Promise.race([stopped, instance.failure]);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
   stopIgnoringSighup();
+  if (end instanceof Error) {
+    logger.error(`stopping: ${end.message}`);
+    await instance.stop(SHUTDOWN_GRACE_MS);
+    return 1;
+  }
   logger.warning(
-    `${signal} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
+    `${end} received: closing listeners, ${SHUTDOWN_GRACE_MS} ms grace for live connections`,
   );
   await instance.stop(SHUTDOWN_GRACE_MS);
   logger.warning("denoray stopped");

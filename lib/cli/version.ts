@@ -1,5 +1,2 @@
-/** denoray's own version, read from deno.json so it is written in one place. */
-import denoJson from "../../deno.json" with { type: "json" };
-
-/** The denoray version. */
-export const VERSION: string = denoJson.version;
+/** denoray's own version (read from deno.json in one place: lib/app/version.ts). */
+export { VERSION } from "../app/version.ts";

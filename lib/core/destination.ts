@@ -97,3 +97,31 @@ export function formatDestination(d: Destination): string {
   const host = d.address.includes(":") ? `[${d.address}]` : d.address;
   return `${d.network}:${host}:${d.port}`;
 }
+
+// What V2Ray accepts in a domain read off the wire: letters, digits, '-', '.', '_'.
+const DOMAIN = /^[0-9A-Za-z._-]{1,255}$/;
+
+/** Whether `s` is a domain name as V2Ray accepts one from the network (1–255 of [0-9A-Za-z._-]). */
+export function isValidDomain(s: string): boolean {
+  return DOMAIN.test(s);
+}
+
+/**
+ * The address a name from the network stands for: the IP literal it spells (IPv6 with or without
+ * brackets), else the name if it is a valid domain, else null (control characters, spaces, bytes
+ * that are not ASCII, empty or too long: V2Ray refuses these as "invalid domain name").
+ */
+export function addressFromName(name: Uint8Array | string): string | null {
+  let s: string;
+  if (typeof name === "string") s = name;
+  else {
+    // Only ASCII can be valid; checking bytes first keeps invalid UTF-8 from becoming U+FFFD.
+    for (const b of name) if (b < 0x21 || b > 0x7e) return null;
+    s = String.fromCharCode(...name);
+  }
+  const literal = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
+  if (isIPv4(literal)) return literal;
+  const v6 = parseIPv6(literal);
+  if (v6) return formatIP(v6);
+  return isValidDomain(s) ? s : null;
+}

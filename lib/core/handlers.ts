@@ -39,16 +39,32 @@ export interface Outbound {
   dial(session: Session, destination: Destination): Promise<ByteStream>;
   /** Opens a UDP flow whose first peer is `destination`. */
   dialPacket(session: Session, destination: Destination): Promise<PacketStream>;
+  /** Releases what it holds between connections (pooled Mux.Cool connections), if anything. */
+  close?(): void;
+}
+
+/** State an inbound carries across restarts (VMess replay filters). */
+export interface PersistentState {
+  /** Changes whenever there is something new to save. */
+  readonly version: number;
+  /** A JSON-serializable snapshot. */
+  save(): unknown;
+  /** Takes back a snapshot an earlier run saved; ignores one it cannot read. */
+  restore(snapshot: unknown, nowSec: number): void;
 }
 
 /** An inbound handler: a listener that hands its connections to the dispatcher. */
 export interface Inbound {
+  /** What it keeps across restarts, if anything. */
+  readonly persistent?: PersistentState;
   /** The inbound's tag ("" if untagged). */
   readonly tag: string;
   /** Binds its listeners; rejects if a port cannot be bound. */
   start(): Promise<void>;
   /** Where it listens, for the start-up log line (e.g. "tcp 127.0.0.1:1080"). */
   addresses(): string[];
+  /** Connections (and UDP flows) open now. */
+  active(): number;
   /** Stops accepting, then closes live connections after `graceMs`. */
   close(graceMs: number): Promise<void>;
 }

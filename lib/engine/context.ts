@@ -4,6 +4,9 @@ import type { Clock } from "../core/clock.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import type { TrafficStats } from "../stats/mod.ts";
+import type { ListenerServices } from "../net/mod.ts";
+import type { Tally } from "../core/tally.ts";
+import type { ActiveCounts } from "./active.ts";
 
 /** Shared services of a running instance. */
 export interface InstanceContext {
@@ -17,4 +20,10 @@ export interface InstanceContext {
   readonly stats?: TrafficStats;
   /** The time for VMess timestamps: the system clock, corrected by NTP when configured. */
   readonly clock: Clock;
+  /** What every listener shares: the connection gate, and what to do when one dies. */
+  readonly listening: ListenerServices;
+  /** Connections and UDP flows open now per outbound tag. */
+  readonly outboundActive: ActiveCounts;
+  /** Handshake results by (inbound tag, result), e.g. ("vmess-in", "replay"). */
+  readonly handshakes: Tally;
 }

@@ -8,6 +8,7 @@ import { DenorayError } from "../core/errors.ts";
 import { addressKind } from "../core/destination.ts";
 import type { TrafficStats } from "../stats/counters.ts";
 import { countedPackets } from "../stats/counted_packets.ts";
+import { ActiveCounts } from "./active.ts";
 
 async function resolveAll(domain: string): Promise<string[]> {
   const out: string[] = [];
@@ -25,22 +26,30 @@ async function resolveAll(domain: string): Promise<string[]> {
 export class RoutingDispatcher implements Dispatcher {
   readonly #router: Router;
   readonly #stats: TrafficStats | undefined;
+  readonly #active: ActiveCounts;
   #outbounds: Outbound[] = [];
   #byTag = new Map<string, Outbound>();
 
   /**
    * A dispatcher; outbounds are set once they are built (they may need the dispatcher). With
-   * `stats`, UDP flows count their payload bytes (TCP relays count in proxyTcp).
+   * `stats`, UDP flows count their payload bytes (TCP relays count in proxyTcp); open UDP flows
+   * are counted in `active` per outbound.
    */
-  constructor(router: Router, stats?: TrafficStats) {
+  constructor(router: Router, stats?: TrafficStats, active = new ActiveCounts()) {
     this.#router = router;
     this.#stats = stats;
+    this.#active = active;
   }
 
   /** Installs the outbounds, in config order. */
   setOutbounds(outbounds: Outbound[]): void {
     this.#outbounds = outbounds;
     this.#byTag = new Map(outbounds.filter((o) => o.tag !== "").map((o) => [o.tag, o]));
+  }
+
+  /** Every outbound, in config order. */
+  get outbounds(): readonly Outbound[] {
+    return this.#outbounds;
   }
 
   /** The outbound with `tag`. */
@@ -76,6 +85,15 @@ export class RoutingDispatcher implements Dispatcher {
   async dispatchPacket(session: Session, destination: Destination): Promise<PacketStream> {
     const outbound = await this.route(session, destination);
     const flow = await outbound.dialPacket(session, destination);
-    return this.#stats ? countedPackets(flow, this.#stats, session, outbound.tag) : flow;
+    const release = this.#active.open(outbound.tag);
+    const open: PacketStream = {
+      read: () => flow.read(),
+      write: (p) => flow.write(p),
+      close: () => {
+        release();
+        flow.close();
+      },
+    };
+    return this.#stats ? countedPackets(open, this.#stats, session, outbound.tag) : open;
   }
 }

@@ -30,13 +30,30 @@ export async function dialRouted(
         formatDestination(destination)
       } [${session.inboundTag} -> ${outbound.tag}]${email}`,
     );
-    return { stream: await outbound.dial(session, destination), outboundTag: outbound.tag };
+    const stream = await outbound.dial(session, destination);
+    return {
+      stream: countedOpen(stream, ctx.outboundActive.open(outbound.tag)),
+      outboundTag: outbound.tag,
+    };
   } catch (e) {
     ctx.logger.info(
       `[${session.id}] ${formatDestination(destination)}: dial failed: ${(e as Error).message}`,
     );
     return null;
   }
+}
+
+// `stream`, counted open until it is closed.
+function countedOpen(stream: ByteStream, release: () => void): ByteStream {
+  return {
+    read: (max) => stream.read(max),
+    write: (data) => stream.write(data),
+    closeWrite: () => stream.closeWrite(),
+    close: () => {
+      release();
+      stream.close();
+    },
+  };
 }
 
 /** Byte counters of one session through one outbound (none without a `stats` section). */

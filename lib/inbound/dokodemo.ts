@@ -37,9 +37,10 @@ export class DokodemoInbound implements Inbound {
       name: `dokodemo-door ${this.tag}`,
       stack: tcpListenStack(level.bufferSize),
       openMs: level.handshakeMs,
-      logger: ctx.logger,
+      ...ctx.listening,
     };
-    this.#group = new TcpListenerGroup(opts, async ({ stream, source }) => {
+    this.#group = new TcpListenerGroup(opts, async ({ stream, source, established }) => {
+      established(); // No handshake: the target is fixed.
       const session = {
         id: nextSessionId(),
         inboundTag: this.tag,
@@ -79,6 +80,11 @@ export class DokodemoInbound implements Inbound {
   /** Bound addresses. */
   addresses(): string[] {
     return [...this.#group.addresses(), ...this.#udp.map((u) => u.address())];
+  }
+
+  /** TCP connections and UDP flows open now. */
+  active(): number {
+    return this.#group.active + this.#udp.reduce((n, u) => n + u.active, 0);
   }
 
   /** Closes listeners and, after the grace, connections. */

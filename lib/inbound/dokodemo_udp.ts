@@ -100,6 +100,11 @@ export class DokodemoUdp {
     }
   }
 
+  /** UDP flows open now. */
+  get active(): number {
+    return this.#flows.size;
+  }
+
   /** Closes the socket and every flow. */
   async close(): Promise<void> {
     this.#socket.close();

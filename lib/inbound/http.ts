@@ -55,7 +55,7 @@ export class HttpInbound extends TcpInbound {
       port: config.port,
       stack: tcpListenStack(policy.bufferSize),
       openMs: policy.handshakeMs,
-      logger: ctx.logger,
+      services: ctx.listening,
     });
     this.#config = config;
     this.#ctx = ctx;
@@ -105,6 +105,7 @@ export class HttpInbound extends TcpInbound {
         return;
       }
       if (head === null) return; // The client closed between requests.
+      conn.established();
       if (!(await this.#request(head, client, reader, source))) return;
       first = false;
       waitMs = policy.connIdleMs;

@@ -34,17 +34,22 @@ function latin1(b: Uint8Array): string {
   return s;
 }
 
-/** Splits a head ending in CRLF CRLF; null until the blank line is in `b`, ProtocolError `code` if malformed. */
+/**
+ * Splits a head ending in a blank line; null until it is in `b`, ProtocolError `code` if
+ * malformed. Lines may end in CRLF or a bare LF (as Go's net/http, and so V2Ray, reads them).
+ */
 export function splitHead(b: Uint8Array, code: string): SplitHead | null {
   let end = -1;
-  for (let i = 3; i < b.length; i++) {
-    if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) {
+  for (let i = b.indexOf(10), lineStart = 0; i >= 0; lineStart = i + 1, i = b.indexOf(10, i + 1)) {
+    const length = i - lineStart - (i > lineStart && b[i - 1] === 13 ? 1 : 0);
+    if (length === 0 && lineStart > 0) {
       end = i + 1;
       break;
     }
   }
   if (end < 0) return null;
-  const lines = latin1(b.subarray(0, end - 4)).split("\r\n");
+  const lines = latin1(b.subarray(0, end)).split("\n").slice(0, -2)
+    .map((l) => l.endsWith("\r") ? l.slice(0, -1) : l);
   const headers: [string, string][] = [];
   for (const l of lines.slice(1)) {
     const i = l.indexOf(":");

@@ -1,5 +1,5 @@
 /** HTTP proxy requests: parsing a request head, its destination, and rewriting it for the origin. */
-import type { Destination } from "../core/destination.ts";
+import { addressFromName, type Destination } from "../core/destination.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { PrefixParser } from "./stream_reader.ts";
 import {
@@ -51,7 +51,8 @@ function splitHostPort(s: string, defaultPort: number): { address: string; port:
   if (!m) return null;
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (port < 1 || port > 65535) return null;
-  return { address: m[1].replace(/^\[|\]$/g, ""), port };
+  const address = addressFromName(m[1]);
+  return address === null ? null : { address, port };
 }
 
 // The authority of an absolute http:// target without user info, or null for other forms.

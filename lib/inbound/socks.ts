@@ -40,7 +40,7 @@ export class SocksInbound extends TcpInbound {
       port: config.port,
       stack: tcpListenStack(policy.bufferSize),
       openMs: policy.handshakeMs,
-      logger: ctx.logger,
+      services: ctx.listening,
     });
     this.#config = config;
     this.#ctx = ctx;
@@ -102,6 +102,7 @@ export class SocksInbound extends TcpInbound {
       return;
     }
     if (!result) return;
+    conn.established();
     const session = {
       id: nextSessionId(),
       inboundTag: this.tag,

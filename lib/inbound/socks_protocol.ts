@@ -1,6 +1,6 @@
 /** SOCKS5 (RFC 1928/1929) and SOCKS4/4a messages as pure parsers and encoders. */
 import type { Destination } from "../core/destination.ts";
-import { formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
+import { addressFromName, formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { PrefixParser } from "./stream_reader.ts";
 
@@ -35,7 +35,9 @@ export const parseHello: PrefixParser<SocksHello> = (b) => {
   if (ip[0] === 0 && ip[1] === 0 && ip[2] === 0 && ip[3] !== 0) {
     const end = b.indexOf(0, used);
     if (end < 0) return null;
-    address = dec.decode(b.subarray(used, end));
+    const name = addressFromName(b.subarray(used, end));
+    if (name === null) throw new ProtocolError("bad-address", "invalid domain name");
+    address = name;
     used = end + 1;
   }
   return {
@@ -88,7 +90,9 @@ export function parseSocksAddress(
       if (b.length < o + 2) return null;
       len = 1 + b[o + 1];
       if (b.length < o + 1 + len + 2) return null;
-      address = dec.decode(b.subarray(o + 2, o + 1 + len));
+      const name = addressFromName(b.subarray(o + 2, o + 1 + len));
+      if (name === null) throw new ProtocolError("bad-address", "invalid domain name");
+      address = name;
       break;
     }
     default:

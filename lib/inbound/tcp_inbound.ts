@@ -1,7 +1,6 @@
 /** The shared shape of TCP inbounds: bind a port range, serve each connection, close with grace. */
 import type { Inbound } from "../core/handlers.ts";
-import type { Logger } from "../log/mod.ts";
-import type { InboundConnection, ListenStack } from "../net/mod.ts";
+import type { InboundConnection, ListenerServices, ListenStack } from "../net/mod.ts";
 import { TcpListenerGroup } from "../net/mod.ts";
 
 /** Where and how a TCP inbound listens. */
@@ -18,8 +17,8 @@ export interface TcpInboundOptions {
   readonly stack: ListenStack;
   /** How long those layers may take per connection (policy handshake), ms. */
   readonly openMs: number;
-  /** Where the listener logs. */
-  readonly logger: Logger;
+  /** The process's listener services (logger, connection gate). */
+  readonly services: ListenerServices;
 }
 
 /** A TCP inbound; subclasses implement serve(). */
@@ -36,10 +35,10 @@ export abstract class TcpInbound implements Inbound {
     this.#port = opts.port;
     this.#group = new TcpListenerGroup(
       {
+        ...opts.services,
         name: `${opts.kind} ${this.tag}`,
         stack: opts.stack,
         openMs: opts.openMs,
-        logger: opts.logger,
       },
       (c) => this.serve(c),
     );
@@ -57,6 +56,11 @@ export abstract class TcpInbound implements Inbound {
   /** Bound addresses. */
   addresses(): string[] {
     return this.#group.addresses();
+  }
+
+  /** Connections open now. */
+  active(): number {
+    return this.#group.active;
   }
 
   /** Closes listeners, then connections after the grace. */

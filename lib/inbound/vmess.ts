@@ -1,5 +1,6 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
 import type { InboundConfig } from "../config/mod.ts";
+import type { PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { VmessServer } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
@@ -7,7 +8,12 @@ import { type InboundConnection, tcpListenStack } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { serveVmess } from "./vmess_serve.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
-import { vmessBufferSize, vmessServerContext, vmessUsers } from "./vmess_users.ts";
+import {
+  replayPersistence,
+  vmessBufferSize,
+  vmessServerContext,
+  vmessUsers,
+} from "./vmess_users.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
 import type { InboundLookup } from "./mod.ts";
@@ -17,6 +23,8 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 /** A VMess server. */
 export class VmessInbound extends TcpInbound {
   readonly server: VmessServer;
+  /** The replay filters, kept across restarts. */
+  readonly persistent: PersistentState;
   readonly #sctx: VmessServerContext;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
@@ -34,10 +42,11 @@ export class VmessInbound extends TcpInbound {
       port: config.port,
       stack: tcpListenStack(vmessBufferSize(config, ctx)),
       openMs: ctx.policy.level(0).handshakeMs,
-      logger: ctx.logger,
+      services: ctx.listening,
     });
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;
     this.#sctx = {

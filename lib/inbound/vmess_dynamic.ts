@@ -4,13 +4,18 @@
  * account of their email here (see DetourAccounts) in a SwitchAccount command.
  */
 import type { InboundConfig } from "../config/mod.ts";
-import type { Inbound } from "../core/handlers.ts";
+import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
 import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
-import { vmessBufferSize, vmessServerContext, vmessUsers } from "./vmess_users.ts";
+import {
+  replayPersistence,
+  vmessBufferSize,
+  vmessServerContext,
+  vmessUsers,
+} from "./vmess_users.ts";
 import { serveVmess } from "./vmess_serve.ts";
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
@@ -19,6 +24,8 @@ type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 export class DynamicVmessInbound implements Inbound {
   readonly tag: string;
   readonly server: VmessServer;
+  /** The replay filters, kept across restarts. */
+  readonly persistent: PersistentState;
   readonly #config: VmessInboundConfig;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
@@ -32,6 +39,7 @@ export class DynamicVmessInbound implements Inbound {
     this.#config = config;
     this.#ctx = ctx;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
   }
 
@@ -54,7 +62,7 @@ export class DynamicVmessInbound implements Inbound {
       name: `vmess ${this.tag}`,
       stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
       openMs: this.#ctx.policy.level(0).handshakeMs,
-      logger: this.#ctx.logger,
+      ...this.#ctx.listening,
     };
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
@@ -94,6 +102,11 @@ export class DynamicVmessInbound implements Inbound {
   /** Connections accepted on the current ports. */
   get accepted(): number {
     return this.#groups.reduce((n, g) => n + g.accepted, 0);
+  }
+
+  /** Connections open now on the current ports (those of retired ports finish uncounted). */
+  active(): number {
+    return this.#groups.reduce((n, g) => n + g.active, 0);
   }
 
   /** Current listeners. */

@@ -1,7 +1,8 @@
 /** A VMess inbound's configured clients as codec users, and what its connections share. */
 import type { InboundConfig, VmessClientConfig } from "../config/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
-import { parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
+import type { PersistentState } from "../core/handlers.ts";
+import { parseReplayState, parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
 import { LogThrottle } from "../log/mod.ts";
 
@@ -35,6 +36,7 @@ export function vmessServerContext(
     logger: ctx.logger,
     clock: ctx.clock,
     clockWarnings: new LogThrottle(CLOCK_WARNING_INTERVAL_MS),
+    onHandshake: (result) => ctx.handshakes.add([tag, result]),
   };
 }
 
@@ -45,4 +47,18 @@ export function vmessServerContext(
 export function vmessBufferSize(config: VmessInboundConfig, ctx: InstanceContext): number {
   const levels = new Set([0, ...config.settings.clients.map((c) => c.level)]);
   return Math.max(...[...levels].map((l) => ctx.policy.level(l).bufferSize));
+}
+
+/** A VMess server's replay filters as state kept across restarts. */
+export function replayPersistence(server: VmessServer): PersistentState {
+  return {
+    get version() {
+      return server.replayKeysAdded;
+    },
+    save: () => server.replayState(),
+    restore: (snapshot, nowSec) => {
+      const state = parseReplayState(snapshot);
+      if (state) server.restoreReplayState(state, nowSec);
+    },
+  };
 }

@@ -37,6 +37,21 @@ export function memorySink(lines: string[]): LogSink {
   return { writeLine: (line) => lines.push(line) };
 }
 
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators: matching them is the point.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * `s` with every control character written as an escape (`\x0a`, `\u2028`), so that nothing a
+ * peer sends can start a new log line or move the terminal's cursor.
+ */
+export function escapeControl(s: string): string {
+  return s.replace(CONTROL, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16)}`;
+  });
+}
+
 function stamp(): string {
   const d = new Date();
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -69,7 +84,9 @@ export class Logger {
 
   #log(level: Exclude<LogLevel, "none">, msg: string): void {
     if (RANK[level] < this.#level) return;
-    this.#errorSink.writeLine(`${stamp()} [${level[0].toUpperCase()}${level.slice(1)}] ${msg}`);
+    this.#errorSink.writeLine(
+      `${stamp()} [${level[0].toUpperCase()}${level.slice(1)}] ${escapeControl(msg)}`,
+    );
   }
 
   /** Debug detail. */
@@ -91,7 +108,7 @@ export class Logger {
 
   /** One access line in V2Ray's form: `from tcp:1.2.3.4:5 accepted tcp:example.com:443 [in -> out]`. */
   access(line: string): void {
-    this.#accessSink?.writeLine(`${stamp()} ${line}`);
+    this.#accessSink?.writeLine(`${stamp()} ${escapeControl(line)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Logging. */
 export {
+  escapeControl,
   fileSink,
   Logger,
   type LogLevel,

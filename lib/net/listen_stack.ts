@@ -6,12 +6,21 @@ import type { SourceAddress } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import { TcpStream } from "./tcp.ts";
 
-/** One connection as an inbound protocol sees it: the stream after every layer, and its client. */
-export interface InboundConnection {
+/** What a listen stack makes of an accepted socket: the stream after every layer, and its client. */
+export interface OpenedStream {
   /** The client's bytes, after every layer of the listen stack. */
   readonly stream: ByteStream;
   /** The client: the socket's peer, or what a layer (PROXY protocol, X-Forwarded-For) says. */
   readonly source: SourceAddress;
+}
+
+/** One connection as an inbound protocol sees it. */
+export interface InboundConnection extends OpenedStream {
+  /**
+   * The protocol's handshake is done (the client authenticated, the request is read): from now on
+   * the connection is not shed to make room for new ones.
+   */
+  established(): void;
 }
 
 /** Binds ports and opens accepted sockets for one inbound. */
@@ -19,7 +28,7 @@ export interface ListenStack {
   /** Binds `hostname:port` (0 picks a free port). */
   listen(hostname: string, port: number): Deno.Listener;
   /** Runs the layers on an accepted socket; rejects (the caller closes the socket) on bad input. */
-  open(conn: Deno.Conn): Promise<InboundConnection>;
+  open(conn: Deno.Conn): Promise<OpenedStream>;
 }
 
 /** The peer of an accepted socket. */

@@ -1,26 +1,52 @@
 /**
- * The accept loop every TCP inbound shares: binds through a listen stack, caps live connections,
- * opens each connection's layers under a deadline, runs a task per connection, closes with grace.
+ * The accept loop every TCP inbound shares: binds through a listen stack, admits connections
+ * through the process's connection gate, opens each connection's layers under a deadline, runs a
+ * task per connection, survives descriptor exhaustion, closes with grace.
  */
 import type { Logger } from "../log/mod.ts";
+import type { ConnectionGate } from "./conn_gate.ts";
 import { withDeadline } from "./deadline.ts";
 import { type InboundConnection, type ListenStack, peerOf } from "./listen_stack.ts";
 import { setNoDelay } from "./tcp.ts";
 
-/** Live connections one listener holds at most (running out of fds panics Deno). */
-export const MAX_CONNECTIONS = 4096;
+/** What every listener of a process shares. */
+export interface ListenerServices {
+  /** Where failures to accept or open a connection are logged. */
+  readonly logger: Logger;
+  /** The process's admission of connections (descriptor budget, handshake caps). */
+  readonly gate: ConnectionGate;
+  /** Called when a listener fails for good (not closed by us): the process should exit. */
+  readonly onDead: (error: Error) => void;
+}
 
 /** What a listener group needs besides its handler. */
-export interface ListenerOptions {
+export interface ListenerOptions extends ListenerServices {
   /** Names the inbound in log lines ("vmess in-tag"). */
   readonly name: string;
   /** Binds and opens connections (plain TCP, or layered). */
   readonly stack: ListenStack;
   /** How long the stack's layers may take to open one connection, ms. */
   readonly openMs: number;
-  /** Where failures to open a connection are logged. */
-  readonly logger: Logger;
 }
+
+/** How an accept() failure is handled. */
+export type AcceptFailure = "exhausted" | "transient" | "fatal";
+
+// Out of descriptors or memory: accept works again once some are freed.
+const EXHAUSTED = /\((os error (12|23|24|105))\)|too many open files/i;
+// One connection's trouble (aborted before accept, a signal): accept again at once.
+const TRANSIENT = /\((os error (1|4|71|103|104))\)/;
+
+/** Classifies an error thrown by accept() on a listener we have not closed. */
+export function classifyAcceptError(e: unknown): AcceptFailure {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (EXHAUSTED.test(msg)) return "exhausted";
+  if (TRANSIENT.test(msg)) return "transient";
+  return "fatal";
+}
+
+/** First and last back-off after an accept() that ran out of descriptors, ms. */
+export const ACCEPT_BACKOFF_MS = { first: 5, max: 1_000 } as const;
 
 /** Listens on every port of a range and runs `handle` for each connection. */
 export class TcpListenerGroup {
@@ -31,6 +57,7 @@ export class TcpListenerGroup {
   readonly #handle: (conn: InboundConnection) => Promise<void>;
   readonly #opts: ListenerOptions;
   #accepted = 0;
+  #closing = false;
 
   /** A group whose connections go to `handle` (it must not reject; the group closes them after). */
   constructor(opts: ListenerOptions, handle: (conn: InboundConnection) => Promise<void>) {
@@ -61,6 +88,11 @@ export class TcpListenerGroup {
     return this.#accepted;
   }
 
+  /** Connections open now. */
+  get active(): number {
+    return this.#live.size;
+  }
+
   /** "tcp host:port" per bound listener. */
   addresses(): string[] {
     return this.#listeners.map((l) => {
@@ -70,32 +102,53 @@ export class TcpListenerGroup {
   }
 
   async #accept(l: Deno.Listener): Promise<void> {
-    const { name, logger } = this.#opts;
+    const { name, logger, gate, onDead } = this.#opts;
+    let backoff = 0;
     for (;;) {
       let conn: Deno.Conn;
       try {
         conn = await l.accept();
-      } catch {
-        return; // Listener closed.
+      } catch (e) {
+        if (this.#closing) return;
+        const kind = classifyAcceptError(e);
+        if (kind === "fatal") {
+          onDead(new Error(`${name}: listener failed: ${(e as Error).message}`, { cause: e }));
+          return;
+        }
+        if (kind === "exhausted") {
+          gate.noteAcceptError();
+          // One line per episode; the episode ends at the next accept that works.
+          if (backoff === 0) {
+            logger.warning(`${name}: accept: ${(e as Error).message}; backing off until it works`);
+          }
+          backoff = Math.min(
+            backoff === 0 ? ACCEPT_BACKOFF_MS.first : backoff * 2,
+            ACCEPT_BACKOFF_MS.max,
+          );
+          await new Promise((r) => setTimeout(r, backoff));
+        }
+        continue;
       }
-      if (this.#live.size >= MAX_CONNECTIONS) {
-        logger.warning(`${name}: ${MAX_CONNECTIONS} connections open, refusing one`);
-        conn.close();
+      if (backoff > 0) {
+        logger.warning(`${name}: accepting again`);
+        backoff = 0;
+      }
+      const peer = peerOf(conn);
+      const ticket = gate.admit(peer.address, () => closeQuietly(conn));
+      if (!ticket) {
+        closeQuietly(conn);
         continue;
       }
       this.#accepted++;
       this.#live.add(conn);
       setNoDelay(conn);
-      const task = this.#serve(conn)
+      const task = this.#serve(conn, ticket.established)
         .catch((e) => logger.warning(`${name}: ${(e as Error).message}`))
         .finally(() => {
+          ticket.release();
           this.#live.delete(conn);
           this.#tasks.delete(task);
-          try {
-            conn.close();
-          } catch {
-            // Already closed by the handler.
-          }
+          closeQuietly(conn);
         });
       this.#tasks.add(task);
     }
@@ -103,11 +156,11 @@ export class TcpListenerGroup {
 
   // The stack's layers first (bounded in time: a client that never finishes them is closed),
   // then the inbound's handler.
-  async #serve(conn: Deno.Conn): Promise<void> {
+  async #serve(conn: Deno.Conn, established: () => void): Promise<void> {
     const { name, stack, openMs, logger } = this.#opts;
     let opened: InboundConnection;
     try {
-      opened = await withDeadline(conn, openMs, () => stack.open(conn));
+      opened = { ...await withDeadline(conn, openMs, () => stack.open(conn)), established };
     } catch (e) {
       const peer = peerOf(conn);
       logger.info(`${name}: ${peer.address}:${peer.port}: ${(e as Error).message}`);
@@ -121,13 +174,8 @@ export class TcpListenerGroup {
   }
 
   #closeListeners(): void {
-    for (const l of this.#listeners.splice(0)) {
-      try {
-        l.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    this.#closing = true;
+    for (const l of this.#listeners.splice(0)) closeQuietly(l);
   }
 
   /** Stops accepting, waits up to `graceMs` for live connections, then closes them. */
@@ -140,13 +188,15 @@ export class TcpListenerGroup {
       await Promise.race([Promise.all(this.#tasks), grace]);
       clearTimeout(timer);
     }
-    for (const c of this.#live) {
-      try {
-        c.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    for (const c of this.#live) closeQuietly(c);
     await Promise.all(this.#tasks);
+  }
+}
+
+function closeQuietly(c: { close(): void }): void {
+  try {
+    c.close();
+  } catch {
+    // Already closed.
   }
 }

@@ -4,10 +4,27 @@ export { ChainDialer, ChainError, directDialer, type NetDialer } from "./dialer.
 export {
   type InboundConnection,
   type ListenStack,
+  type OpenedStream,
   peerOf,
   tcpListenStack,
 } from "./listen_stack.ts";
-export { type ListenerOptions, MAX_CONNECTIONS, TcpListenerGroup } from "./listener.ts";
+export {
+  ACCEPT_BACKOFF_MS,
+  type AcceptFailure,
+  classifyAcceptError,
+  type ListenerOptions,
+  type ListenerServices,
+  TcpListenerGroup,
+} from "./listener.ts";
+export {
+  ConnectionGate,
+  descriptorLimit,
+  type GateCounts,
+  type GateLimits,
+  type GateTicket,
+  limitsForDescriptors,
+  RESERVED_DESCRIPTORS,
+} from "./conn_gate.ts";
 export { relayPackets } from "./packet_relay.ts";
 export { PrefixedStream } from "./prefixed_stream.ts";
 export { type ByteCounters, relay, type RelayOptions, type RelayResult } from "./relay.ts";

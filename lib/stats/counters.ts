@@ -1,6 +1,7 @@
 /** Traffic counters with V2Ray's names (`user>>>EMAIL>>>traffic>>>uplink`, …). */
 import type { Policy } from "../config/mod.ts";
 import type { Session } from "../core/session.ts";
+import type { MetricFamily } from "./prometheus.ts";
 
 /** Byte counters kept as V2Ray keeps them: per user, inbound and outbound, when enabled. */
 export class TrafficStats {
@@ -49,17 +50,16 @@ export class TrafficStats {
     return [...this.#counters].sort(([a], [b]) => a.localeCompare(b));
   }
 
-  /** Prometheus text exposition of every counter. */
-  prometheus(): string {
-    const lines = ["# TYPE denoray_traffic_bytes_total counter"];
-    for (const [name, v] of this.snapshot()) {
-      const [kind, tag, , dir] = name.split(">>>");
-      lines.push(
-        `denoray_traffic_bytes_total{kind="${kind}",name="${
-          tag.replaceAll('"', '\\"')
-        }",direction="${dir}"} ${v}`,
-      );
-    }
-    return lines.join("\n") + "\n";
+  /** The counters as a Prometheus family (bytes by kind, name and direction). */
+  family(): MetricFamily {
+    return {
+      name: "denoray_traffic_bytes_total",
+      help: "Bytes relayed, with V2Ray's counter names split into kind, name and direction.",
+      type: "counter",
+      samples: this.snapshot().map(([name, value]) => {
+        const [kind, tag, , direction] = name.split(">>>");
+        return { labels: { kind, name: tag, direction }, value };
+      }),
+    };
   }
 }

@@ -1,5 +1,5 @@
-/** The counters as Prometheus text over HTTP (GET /metrics). */
-import type { TrafficStats } from "./counters.ts";
+/** Metrics as Prometheus text over HTTP (GET /metrics). */
+import { type MetricFamily, renderPrometheus } from "./prometheus.ts";
 
 /** A running metrics endpoint. */
 export interface MetricsEndpoint {
@@ -9,13 +9,17 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
-/** Serves `stats` on host:port (port 0 picks one). */
-export function serveMetrics(stats: TrafficStats, host: string, port: number): MetricsEndpoint {
+/** Serves what `collect` returns at each scrape on host:port (port 0 picks one). */
+export function serveMetrics(
+  collect: () => readonly MetricFamily[],
+  host: string,
+  port: number,
+): MetricsEndpoint {
   const server = Deno.serve({ hostname: host, port, onListen() {} }, (req) => {
     if (new URL(req.url).pathname !== "/metrics") {
       return new Response("not found\n", { status: 404 });
     }
-    return new Response(stats.prometheus(), {
+    return new Response(renderPrometheus(collect()), {
       headers: { "content-type": "text/plain; version=0.0.4" },
     });
   });

@@ -15,7 +15,9 @@ export {
   type AcceptedRequest,
   type ClockSkew,
   type HeaderStep,
+  parseReplayState,
   RequestHeaderReader,
+  type VmessReplayState,
   VmessServer,
 } from "./server_handshake.ts";
 export { type UserKeys, UserRegistry, type VmessUser } from "./users.ts";

@@ -1,6 +1,6 @@
 /** The request header plaintext (spec §3), the same inside AEAD and legacy envelopes. */
 import type { Destination } from "../core/destination.ts";
-import { formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
+import { addressFromName, formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
 import { randomBytes, randomInt, utf8 } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
 import { fnv1a32 } from "../crypto/mod.ts";
@@ -103,8 +103,6 @@ export function requestHeaderLength(p: Uint8Array): number | null {
   return 41 + addrLen + padding + 4;
 }
 
-const DOMAIN_CHARS = /^[0-9A-Za-z._-]+$/;
-
 /** Decodes a complete plaintext, with 4.34's checks in its order; throws ProtocolError. */
 export function decodeRequestHeader(p: Uint8Array): RequestHeader {
   const len = requestHeaderLength(p);
@@ -131,12 +129,9 @@ export function decodeRequestHeader(p: Uint8Array): RequestHeader {
     if (p[40] === 1) address = formatIP(p.subarray(41, 45));
     else if (p[40] === 3) address = formatIP(p.subarray(41, 57));
     else {
-      const name = new TextDecoder().decode(p.subarray(42, 42 + p[41]));
-      const literal = name.startsWith("[") ? name.slice(1, -1) : name;
-      if (isIPv4(literal)) address = literal;
-      else if (parseIPv6(literal)) address = formatIP(parseIPv6(literal)!);
-      else if (name.length > 0 && DOMAIN_CHARS.test(name)) address = name;
-      else throw new ProtocolError("bad-address", "invalid domain in request header");
+      const name = addressFromName(p.subarray(42, 42 + p[41]));
+      if (name === null) throw new ProtocolError("bad-address", "invalid domain in request header");
+      address = name;
     }
     destination = { network, address, port };
   }

@@ -10,7 +10,7 @@ import { authIdTime, inAuthIdWindow } from "./auth_id.ts";
 import { timestampBytes } from "./client_request.ts";
 import { DrainParameters } from "./drain.ts";
 import { kdf, kdf16 } from "./kdf.ts";
-import { ReplayFilter } from "./replay.ts";
+import { parseReplaySnapshot, ReplayFilter, type ReplaySnapshot } from "./replay.ts";
 import { decodeRequestHeader, type RequestHeader, requestHeaderLength } from "./request_header.ts";
 import { type UserKeys, UserRegistry, type VmessUser } from "./users.ts";
 
@@ -98,6 +98,30 @@ export class VmessServer {
   acceptSession(keys: UserKeys, h: RequestHeader, nowSec: number): boolean {
     return this.#sessions.check(toHex(concatBytes(keys.idBytes, h.bodyKey, h.bodyIv)), nowSec);
   }
+
+  /** Replay keys recorded so far (a saved state is stale once this moves). */
+  get replayKeysAdded(): number {
+    return this.#authIds.added + this.#sessions.added;
+  }
+
+  /** What the replay filters remember, to be restored after a restart. */
+  replayState(): VmessReplayState {
+    return { authIds: this.#authIds.snapshot(), sessions: this.#sessions.snapshot() };
+  }
+
+  /** Restores the replay filters from an earlier run's state (what is still in its window). */
+  restoreReplayState(state: VmessReplayState, nowSec: number): void {
+    this.#authIds.restore(state.authIds, nowSec);
+    this.#sessions.restore(state.sessions, nowSec);
+  }
+}
+
+/** The replay filters of a VMess server as plain data. */
+export interface VmessReplayState {
+  /** AEAD AuthIDs seen (120 s windows). */
+  readonly authIds: ReplaySnapshot;
+  /** Legacy (user, body key, IV) triples seen (180 s windows). */
+  readonly sessions: ReplaySnapshot;
 }
 
 /** Reads one request header. */
@@ -235,4 +259,13 @@ export class RequestHeaderReader {
     }
     return { kind: "done", value: { user: keys.user, header, mode }, rest: rest.slice() };
   }
+}
+
+/** A replay state read back from storage, or null if it is not one. */
+export function parseReplayState(u: unknown): VmessReplayState | null {
+  if (typeof u !== "object" || u === null) return null;
+  const o = u as Record<string, unknown>;
+  const authIds = parseReplaySnapshot(o.authIds);
+  const sessions = parseReplaySnapshot(o.sessions);
+  return authIds && sessions ? { authIds, sessions } : null;
 }

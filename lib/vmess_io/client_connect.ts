@@ -3,6 +3,7 @@
  * alone after 100 ms, as V2Ray does), the response header parsed before the body.
  */
 import type { Destination } from "../core/destination.ts";
+import { isMuxCool } from "../mux/mod.ts";
 import { randomBytes, randomInt } from "../core/bytes.ts";
 import type { ByteStream } from "../core/stream.ts";
 import { type Clock, unixSeconds } from "../core/clock.ts";
@@ -48,7 +49,11 @@ export async function connectVmess(
     const choice = clientBodyChoice(endpoint.security, endpoint.authenticatedLength);
     const request = { key: randomBytes(16), iv: randomBytes(16) };
     const responseAuth = randomInt(256);
-    const command: Command = destination.network === "udp" ? "udp" : "tcp";
+    const command: Command = isMuxCool(destination)
+      ? "mux"
+      : destination.network === "udp"
+      ? "udp"
+      : "tcp";
     const packet = command === "udp";
     const header = account.encodeRequest({
       bodyKey: request.key,

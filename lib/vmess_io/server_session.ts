@@ -22,6 +22,36 @@ import { readHeader } from "./handshake_io.ts";
 import { VmessBodyStream } from "./body_stream.ts";
 import { MAX_UDP_PAYLOAD } from "./limits.ts";
 
+/** How a VMess handshake ended, as counted in metrics. */
+export const HANDSHAKE_RESULTS = [
+  "ok",
+  "bad-auth",
+  "clock",
+  "replay",
+  "bad-header",
+  "refused",
+  "incomplete",
+] as const;
+
+/** One of HANDSHAKE_RESULTS. */
+export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
+
+/** The result a header reader's failure code counts as. */
+export function handshakeResult(code: string): HandshakeResult {
+  switch (code) {
+    case "bad-auth":
+    case "clock":
+    case "replay":
+      return code;
+    case "timeout":
+    case "eof":
+    case "io":
+      return "incomplete";
+    default:
+      return "bad-header";
+  }
+}
+
 /** What a VMess inbound shares with each of its connections. */
 export interface VmessServerContext {
   /** The inbound tag, for log lines. */
@@ -40,6 +70,8 @@ export interface VmessServerContext {
   readonly clockWarnings: LogThrottle;
   /** A SwitchAccount to send (dynamic port), if the inbound has a detour. */
   readonly switchAccount?: (email: string) => SwitchAccount | undefined;
+  /** Told how each handshake ended (metrics). */
+  readonly onHandshake?: (result: HandshakeResult) => void;
 }
 
 /** An authenticated VMess request: the user, what it asks for, and its body (plaintext both ways). */
@@ -78,6 +110,7 @@ export async function acceptVmess(
     drainSize: ctx.server.drainSize(),
   });
   if (outcome.kind === "failed") {
+    ctx.onHandshake?.(handshakeResult(outcome.code));
     const from = `vmess ${ctx.tag}: ${source.address}:${source.port} rejected`;
     const skew = outcome.code === "clock" ? reader.clockSkew : null;
     if (skew) {
@@ -100,12 +133,14 @@ export async function acceptVmess(
   const req = outcome.value;
   const refusal = refuse(req, ctx.secureOnly);
   if (refusal) {
+    ctx.onHandshake?.("refused");
     // The header authenticated, so the peer is a user, not a prober: no need to drain.
     ctx.logger.info(
       `vmess ${ctx.tag}: ${source.address}:${source.port} rejected ${refusal} (user ${req.user.email})`,
     );
     return null;
   }
+  ctx.onHandshake?.("ok");
   const user = { email: req.user.email, level: req.user.level };
   const body = bodyStream(stream, req, outcome.rest, ctx);
   const { command, destination } = req.header;

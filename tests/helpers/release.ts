@@ -23,11 +23,12 @@ export function unitDirectives(text: string): [string, string][] {
 /** The unit's text with its install paths moved to where a test put things. */
 export function relocateUnit(
   text: string,
-  paths: { opt: string; etc: string; log: string },
+  paths: { opt: string; etc: string; log: string; state: string },
 ): string {
   return text.replaceAll("/opt/denoray", paths.opt)
     .replaceAll("/etc/denoray", paths.etc)
-    .replaceAll("/var/log/denoray", paths.log);
+    .replaceAll("/var/log/denoray", paths.log)
+    .replaceAll("/var/lib/denoray", paths.state);
 }
 
 /**

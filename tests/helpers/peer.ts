@@ -1,0 +1,16 @@
+/**
+ * Tests that need a peer program (v2ray, nginx, haproxy): peerTest() registers one through
+ * requirePeer() (tests/helpers/peers.ts), so a missing program is skipped outside CI and counted
+ * in the test task's one line about skips, and fails the test under CI=true.
+ */
+import { findOnPath, type Peer, requirePeer } from "./peers.ts";
+
+/** Whether `program` is on PATH. */
+export function hasProgram(program: string): boolean {
+  return findOnPath(program) !== null;
+}
+
+/** A Deno.test that runs when `program` is installed (see requirePeer for the rest). */
+export function peerTest(program: Peer, name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, ignore: !requirePeer(program), fn });
+}
