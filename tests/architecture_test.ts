@@ -16,6 +16,7 @@ const FLOORS: Record<string, number> = {
   ws: 2,
   http: 2,
   geo: 2,
+  ntp: 2,
   proxy_protocol: 2,
   http_header: 2,
   share: 2,

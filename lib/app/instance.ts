@@ -22,11 +22,15 @@ import {
   TrafficStats,
 } from "../stats/mod.ts";
 import { ActiveCounts } from "../engine/active.ts";
+import { cryptoStatus } from "../crypto/mod.ts";
 import { Tally } from "../core/tally.ts";
 import { collectMetrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { restoreState, saveState, stateVersion } from "./state_file.ts";
+import { checkUdp } from "./udp_support.ts";
+import { type Clock, OffsetClock, systemClock, unixSeconds } from "../core/clock.ts";
+import { NtpSync } from "../engine/ntp_sync.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -43,6 +47,8 @@ export interface InstanceOptions {
   readonly gateLimits?: GateLimits;
   /** Where replay filters are kept across restarts; none: they live in memory only, as V2Ray's. */
   readonly stateFile?: string;
+  /** The base clock, which NTP corrects when configured (the system clock; tests shift it). */
+  readonly clock?: Clock;
 }
 
 /** The caps of this process: from its soft descriptor limit (Linux), else a common default. */
@@ -65,6 +71,9 @@ export class Instance {
   readonly #failure = Promise.withResolvers<Error>();
   readonly #outboundActive = new ActiveCounts();
   readonly #handshakes = new Tally();
+  readonly #base: Clock;
+  readonly #clock: OffsetClock;
+  #ntp: NtpSync | undefined;
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
   /** Admission of inbound connections, shared by every listener. */
@@ -76,6 +85,13 @@ export class Instance {
     this.#logger = logger;
     this.gate = new ConnectionGate(options.gateLimits ?? processGateLimits());
     this.#stateFile = options.stateFile;
+    this.#base = options.clock ?? systemClock;
+    this.#clock = new OffsetClock(this.#base);
+  }
+
+  /** The clock offset NTP measured, ms (0 without an `ntp` section). */
+  get clockOffsetMs(): number {
+    return this.#clock.offsetMs;
   }
 
   /** Settles with the error when a listener fails for good (the process should exit non-zero). */
@@ -88,6 +104,7 @@ export class Instance {
    * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
+    checkUdp(this.#config);
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(
@@ -101,6 +118,7 @@ export class Instance {
       policy,
       dispatcher,
       stats: this.stats,
+      clock: this.#clock.now,
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
       listening: {
@@ -122,6 +140,17 @@ export class Instance {
       return createOutbound(o, ctx, dialer);
     }));
     try {
+      const ntp = this.#config.ntp;
+      if (ntp?.enabled && ntp.server !== undefined) {
+        // Synced before the listeners open, so the first VMess header has the corrected time.
+        this.#ntp = new NtpSync(
+          { ...ntp, server: ntp.server },
+          this.#clock,
+          this.#base,
+          this.#logger,
+        );
+        await this.#ntp.start();
+      }
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);
       for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
@@ -131,7 +160,7 @@ export class Instance {
         this.#logger.warning(`stats served on ${this.#metrics.address}`);
       }
       if (this.#stateFile) {
-        await restoreState(this.#stateFile, built, this.#logger, Math.floor(Date.now() / 1000));
+        await restoreState(this.#stateFile, built, this.#logger, unixSeconds(this.#clock.now));
       }
       this.#reportTimer = setInterval(() => this.#reportGate(), GATE_REPORT_MS);
       Deno.unrefTimer(this.#reportTimer);
@@ -192,7 +221,7 @@ export class Instance {
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
       gate: this.gate,
-      build: { version: VERSION, deno: Deno.version.deno, crypto: "node" },
+      build: { version: VERSION, deno: Deno.version.deno, crypto: cryptoStatus().name },
       rss: () => Deno.memoryUsage().rss,
     });
   }
@@ -216,6 +245,8 @@ export class Instance {
   async stop(graceMs: number): Promise<void> {
     clearInterval(this.#reportTimer);
     clearInterval(this.#stateTimer);
+    this.#ntp?.stop();
+    this.#ntp = undefined;
     const inbounds = this.#inbounds;
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
     await this.#saveState();

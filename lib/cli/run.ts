@@ -13,6 +13,8 @@ import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
 import { describeCrypto } from "../crypto/mod.ts";
+import { startupLine } from "./startup_line.ts";
+import { ignoreSighup } from "./sighup.ts";
 
 /** How long live connections may finish after a stop signal. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -50,30 +52,34 @@ export async function runCommand(
   const unwired = unwiredStreamIssues(config);
   if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
+  const source = files.length > 0 ? files.join(", ") : "the embedded default config";
+  logger.info(startupLine(source));
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  // Windows has no SIGTERM (Deno throws on it there): Ctrl+C and Ctrl+Break stop it.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((sig) => {
     const h = () => resolve(sig);
     Deno.addSignalListener(sig, h);
     return [sig, h] as const;
   });
+  const stopIgnoringSighup = ignoreSighup(logger);
   const instance = new Instance(config, logger, { stateFile: stateFilePath(readEnv) });
   try {
     await instance.start();
   } catch (e) {
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    stopIgnoringSighup();
     throw e;
   }
-  logger.warning(
-    `denoray started with ${
-      files.length > 0 ? files.join(", ") : "the embedded default config"
-    }; crypto: ${describeCrypto()}`,
-  );
+  logger.warning(`denoray started with ${source}; crypto: ${describeCrypto()}`);
   // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
   const end = await Promise.race([stopped, instance.failure]);
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  stopIgnoringSighup();
   if (end instanceof Error) {
     logger.error(`stopping: ${end.message}`);
     await instance.stop(SHUTDOWN_GRACE_MS);

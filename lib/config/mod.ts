@@ -42,6 +42,7 @@ export {
   type SystemPolicy,
 } from "./policy.ts";
 export type * from "./protocols/mod.ts";
+export { type NtpConfig, parseGoDuration } from "./ntp.ts";
 export {
   type PemSource,
   PLAIN_TCP,

@@ -1,6 +1,7 @@
 /** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
 import { z } from "zod";
 import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
+import { ntp } from "./ntp.ts";
 
 export { streamSettings } from "./stream_settings.ts";
 import { globalTransport, streamSettings } from "./stream_settings.ts";
@@ -176,6 +177,8 @@ export const root = z.strictObject({
       return { host, port };
     }).optional(),
   }).optional(),
+  // sing-box's section (V2Ray 4 has none): an SNTP-corrected clock for VMess.
+  ntp: ntp.optional(),
   api: inert.optional(),
   dns: inert.optional(),
   transport: globalTransport.optional(),

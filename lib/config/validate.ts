@@ -7,6 +7,7 @@ import type { GeoData } from "../geo/mod.ts";
 import { type AssetSource, type GeoUse, NO_ASSETS, resolveGeo } from "./geo_resolve.ts";
 import { checkRuleEntries } from "./rule_entries.ts";
 import { ROOT_ENUMS, SETTINGS_ENUMS } from "./enum_values.ts";
+import type { NtpConfig } from "./ntp.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import {
@@ -70,6 +71,8 @@ export interface Config {
   readonly stats: boolean;
   /** Where to serve the counters as Prometheus text, if anywhere. */
   readonly statsListen?: { readonly host: string; readonly port: number };
+  /** The SNTP clock correction, if the config has an `ntp` section. */
+  readonly ntp?: NtpConfig;
   /** The data of the geoip/geosite references in routing, and only theirs. */
   readonly geo: GeoData;
   /**
@@ -352,6 +355,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
       policy: root.policy,
       stats: root.stats !== undefined,
       statsListen: root.stats?.listen,
+      ntp: root.ntp,
       geo,
       written: {
         inbounds: root.inbounds.map((i) => i.streamSettings),

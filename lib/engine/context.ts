@@ -1,5 +1,6 @@
 /** What every inbound and outbound factory is handed. */
 import type { Policy } from "../config/mod.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Dispatcher } from "../core/handlers.ts";
 import type { Logger } from "../log/mod.ts";
 import type { TrafficStats } from "../stats/mod.ts";
@@ -17,6 +18,8 @@ export interface InstanceContext {
   readonly dispatcher: Dispatcher;
   /** Traffic counters, when the config has a `stats` section. */
   readonly stats?: TrafficStats;
+  /** The time for VMess timestamps: the system clock, corrected by NTP when configured. */
+  readonly clock: Clock;
   /** What every listener shares: the connection gate, and what to do when one dies. */
   readonly listening: ListenerServices;
   /** Connections and UDP flows open now per outbound tag. */

@@ -1,4 +1,5 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
+import { unixSeconds } from "../core/clock.ts";
 import type { InboundConfig } from "../config/mod.ts";
 import type { PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
@@ -45,7 +46,8 @@ export class VmessInbound extends TcpInbound {
       services: ctx.listening,
     });
     this.#ctx = ctx;
-    this.server = new VmessServer(vmessUsers(config.settings.clients));
+    // The replay windows start by the same (NTP-corrected) clock their checks use.
+    this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;

@@ -93,10 +93,11 @@ export class VmessBodyStream implements ByteStream {
   }
 
   /**
-   * The next plaintext, or null at the end of the body: one datagram in packet mode, otherwise
-   * every chunk that one transport read completed, merged, so that v2ray's ~2 KiB chunks cost one
-   * downstream write per read rather than one per chunk (cut at `max`, the rest kept for the next
-   * read). Valid until the next read().
+   * The next plaintext, or null at the end of the body (its terminator, or the connection closed
+   * between chunks; closed inside one throws ProtocolError "truncated"): one datagram in packet
+   * mode, otherwise every chunk that one transport read completed, merged, so that v2ray's ~2 KiB
+   * chunks cost one downstream write per read rather than one per chunk (cut at `max`, the rest
+   * kept for the next read). Valid until the next read().
    */
   async read(max?: number): Promise<Uint8Array | null> {
     const out = this.#rest ?? await this.#next();
@@ -117,8 +118,14 @@ export class VmessBodyStream implements ByteStream {
         reader.detach();
       }
       if (this.#eof) {
-        if (!this.#prelude && this.#body().framing === "raw") return null;
-        throw new ProtocolError("truncated", "VMess connection ended inside the body");
+        if (this.#prelude) {
+          throw new ProtocolError("truncated", "VMess connection ended inside the response header");
+        }
+        // As V2Ray (whose copy loop takes io.EOF as the end): a connection closed between chunks,
+        // without the terminator, ends the body normally; only one cut inside a chunk is an error.
+        const body = this.#body();
+        if (body.framing === "raw" || !body.partial) return null;
+        throw new ProtocolError("truncated", "VMess connection ended inside a chunk");
       }
       const bytes = await this.#transport.read();
       if (bytes === null) {

@@ -1,34 +1,18 @@
-/** Tests that need a peer program (v2ray, nginx, haproxy): skipped with a line outside CI, failing in CI. */
+/**
+ * Tests that need a peer program (v2ray, nginx, haproxy): peerTest() registers one through
+ * requirePeer() (tests/helpers/peers.ts), so a missing program is skipped outside CI and counted
+ * in the test task's one line about skips, and fails the test under CI=true.
+ */
+import { findOnPath, type Peer, requirePeer } from "./peers.ts";
 
 /** Whether `program` is on PATH. */
 export function hasProgram(program: string): boolean {
-  try {
-    const r = new Deno.Command("sh", {
-      args: ["-c", `command -v ${program}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return r.success;
-  } catch {
-    return false;
-  }
+  return findOnPath(program) !== null;
 }
 
-/**
- * A Deno.test that runs when `program` is installed. Without it: ignored with a clear line, or,
- * when CI=true, a failing test that names the missing program.
- */
-export function peerTest(program: string, name: string, fn: () => Promise<void>): void {
-  if (hasProgram(program)) {
-    Deno.test(name, fn);
-  } else if (Deno.env.get("CI") === "true") {
-    Deno.test(name, () => {
-      throw new Error(`${program} is not installed, and CI needs it`);
-    });
-  } else {
-    console.error(`skipping "${name}": ${program} is not installed (CI installs it)`);
-    Deno.test({ name, ignore: true, fn });
-  }
+/** A Deno.test that runs when `program` is installed (see requirePeer for the rest). */
+export function peerTest(program: Peer, name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, ignore: !requirePeer(program), fn });
 }
 
 /**

@@ -10,14 +10,24 @@ export class Spawned implements AsyncDisposable {
   #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   #ended: Promise<void>;
 
-  constructor(cmd: string, args: string[], cwd = ROOT, env: Record<string, string> = {}) {
+  /** Spawns `cmd`; `env` replaces the default NO_COLOR=1, and `clearEnv` drops the inherited one. */
+  constructor(
+    cmd: string,
+    args: string[],
+    cwd = ROOT,
+    { env = { NO_COLOR: "1" }, clearEnv = false }: {
+      env?: Record<string, string>;
+      clearEnv?: boolean;
+    } = {},
+  ) {
     this.child = new Deno.Command(cmd, {
       args,
       cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", ...env },
+      env,
+      clearEnv,
     }).spawn();
     this.stdout = new Response(this.child.stdout).text();
     this.#ended = this.#pump();
@@ -79,7 +89,7 @@ export function spawnDenoray(args: string[], env: Record<string, string> = {}): 
     Deno.execPath(),
     ["run", "-A", "--unstable-net", `${ROOT}main.ts`, ...args],
     ROOT,
-    env,
+    { env: { NO_COLOR: "1", ...env } },
   );
 }
 
