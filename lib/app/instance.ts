@@ -27,6 +27,7 @@ import { collectMetrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { restoreState, saveState, stateVersion } from "./state_file.ts";
+import { DnsResolver, systemResolver } from "../dns_client/mod.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -89,10 +90,13 @@ export class Instance {
   async start(): Promise<void> {
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
+    const dns = this.#config.dns;
+    const resolver = dns ? new DnsResolver(dns, this.#logger) : systemResolver;
     const dispatcher = new RoutingDispatcher(
       createRouter(this.#config.routing),
       this.stats,
       this.#outboundActive,
+      resolver,
     );
     const ctx: InstanceContext = {
       logger: this.#logger,
@@ -101,6 +105,7 @@ export class Instance {
       stats: this.stats,
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
+      resolver,
       listening: {
         logger: this.#logger,
         gate: this.gate,

@@ -25,3 +25,5 @@ export type {
   RoutingConfig,
   RuleConfig,
 } from "./schema.ts";
+export type { DnsConfig, DnsServerConfig } from "./dns.ts";
+export { ROUTABLE_PROTOCOLS, type SniffingConfig, type SniffOverride } from "./sniffing.ts";

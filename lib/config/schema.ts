@@ -1,6 +1,8 @@
 /** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
 import { z } from "zod";
 import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
+import { sniffing } from "./sniffing.ts";
+import { dns } from "./dns.ts";
 
 const NETWORKS_V2RAY_HAS = [
   "kcp",
@@ -50,7 +52,7 @@ export const inbound = z.strictObject({
   protocol: z.string(),
   settings: z.unknown().optional(),
   streamSettings: streamSettings.optional(),
-  sniffing: inert.optional(),
+  sniffing: sniffing.optional(),
   allocate: allocate.optional(),
 });
 
@@ -109,9 +111,9 @@ export const rule = z.strictObject({
   network: networkList.optional(),
   source: z.array(z.string()).optional(),
   user: z.array(z.string()).optional(),
-  protocol: refused("matching on sniffed protocol is not supported (sniffing is not implemented)")
-    .optional(),
-  attrs: refused("attrs (needs sniffing) is not supported").optional(),
+  // Sniffed protocol ("http", "tls", "bittorrent") and HTTP request attributes: lib/config/sniffing.ts.
+  protocol: stringList.optional(),
+  attrs: z.string().optional(),
 });
 
 /** The routing section. */
@@ -182,7 +184,7 @@ export const root = z.strictObject({
     }).optional(),
   }).optional(),
   api: inert.optional(),
-  dns: inert.optional(),
+  dns: dns.optional(),
   transport: refused("global transport settings are not supported").optional(),
   reverse: refused("reverse proxy is not supported").optional(),
   fakedns: refused("fakedns is not supported").optional(),

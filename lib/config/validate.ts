@@ -6,6 +6,8 @@ import * as schema from "./schema.ts";
 import { ipBytes, parseCidr } from "../core/cidr.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
+import { sniffingRuleIssues } from "./sniffing.ts";
+import { type DnsConfig, dnsIssues } from "./dns.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -49,6 +51,8 @@ export interface Config {
   readonly stats: boolean;
   /** Where to serve the counters as Prometheus text, if anywhere. */
   readonly statsListen?: { readonly host: string; readonly port: number };
+  /** The built-in DNS, if configured (else names are resolved by the system). */
+  readonly dns?: DnsConfig;
 }
 
 /** The outcome of validation: a config (when no error) and every issue found. */
@@ -118,8 +122,10 @@ const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
 
 // V2Ray 4.34 refuses a rule whose conditions are all absent or empty lists.
 function hasCondition(r: schema.RuleConfig): boolean {
-  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag].some((l) => l?.length) ||
-    Boolean(r.port?.length) || Boolean(r.sourcePort?.length) || r.network !== undefined;
+  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag, r.protocol].some((l) =>
+    l?.length
+  ) || Boolean(r.port?.length) || Boolean(r.sourcePort?.length) || r.network !== undefined ||
+    Boolean(r.attrs);
 }
 
 function cidrProblem(v: string): string {
@@ -154,10 +160,11 @@ function checkRouting(
         configError(
           p,
           "this rule has no effective fields: it needs a non-empty domain, ip, port, sourcePort, " +
-            "network, source, user or inboundTag",
+            "network, source, user, inboundTag, protocol or attrs",
         ),
       );
     }
+    out.push(...sniffingRuleIssues(r, p));
     for (const key of ["domain", "domains", "ip", "source"] as const) {
       (r[key] ?? []).forEach((v, j) => {
         const m = UNSUPPORTED_MATCHERS.exec(v);
@@ -188,16 +195,12 @@ export function validateConfig(raw: unknown): ValidationResult {
   if (!top.value) return { issues };
   const root = top.value;
 
-  for (const k of ["api", "dns"] as const) {
-    if (root[k] !== undefined) issues.push(configWarning([k], "is accepted but not acted on"));
-  }
+  if (root.api !== undefined) issues.push(configWarning(["api"], "is accepted but not acted on"));
+  issues.push(...dnsIssues(root.dns));
 
   const inbounds: InboundConfig[] = [];
   root.inbounds.forEach((ib, i) => {
     const path = ["inbounds", i];
-    if (ib.sniffing !== undefined) {
-      issues.push(configWarning([...path, "sniffing"], "is accepted but not acted on"));
-    }
     warnInertStream(ib.streamSettings, [...path, "streamSettings"], issues);
     if (!(ib.protocol in INBOUND_PROTOCOLS)) {
       issues.push(protocolIssue([...path, "protocol"], ib.protocol, "inbound"));
@@ -272,6 +275,7 @@ export function validateConfig(raw: unknown): ValidationResult {
       policy: root.policy,
       stats: root.stats !== undefined,
       statsListen: root.stats?.listen,
+      dns: root.dns,
     },
     issues,
   };

@@ -43,9 +43,4 @@ export class ServerOrder {
     for (let s = 0; s < this.#count; s++) if (!used.has(s)) out.push(s);
     return out;
   }
-
-  /** Whether `name` matched any server's rules. */
-  matched(name: string): boolean {
-    return this.#group.match(name).length > 0;
-  }
 }

@@ -28,6 +28,7 @@ export class VmessInbound extends TcpInbound {
   readonly #sctx: VmessServerContext;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
+  readonly #config: VmessInboundConfig;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
   constructor(
@@ -45,6 +46,7 @@ export class VmessInbound extends TcpInbound {
       services: ctx.listening,
     });
     this.#ctx = ctx;
+    this.#config = config;
     this.server = new VmessServer(vmessUsers(config.settings.clients));
     this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
@@ -73,6 +75,6 @@ export class VmessInbound extends TcpInbound {
 
   /** Serves one VMess connection. */
   protected serve(conn: InboundConnection): Promise<void> {
-    return serveVmess(conn, this.#sctx, this.#ctx);
+    return serveVmess(conn, this.#sctx, this.#ctx, this.#config.sniffing);
   }
 }

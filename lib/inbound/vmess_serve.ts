@@ -8,12 +8,14 @@ import { acceptVmess, type VmessServerContext } from "../vmess_io/server_session
 import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import type { VmessBodyStream } from "../vmess_io/body_stream.ts";
 import type { Destination } from "../core/destination.ts";
+import type { SniffingConfig } from "../config/mod.ts";
 
-/** Serves one VMess connection until both directions end; never rejects. */
+/** Serves one VMess connection until both directions end (sniffing if asked); never rejects. */
 export async function serveVmess(
   conn: InboundConnection,
   vmess: VmessServerContext,
   ctx: InstanceContext,
+  sniffing?: SniffingConfig,
 ): Promise<void> {
   const req = await acceptVmess(conn, vmess);
   if (!req) return;
@@ -37,6 +39,7 @@ export async function serveVmess(
   // As V2Ray: when the target cannot be reached, the response header alone, then close.
   await proxyTcp(ctx, session, req.destination, req.stream, {
     onDialFailed: () => req.stream.flush(),
+    sniffing,
   });
 }
 

@@ -3,6 +3,7 @@ import type { RuleConfig } from "../config/mod.ts";
 import type { Destination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
 import { type Cidr, cidrContains, ipBytes, parseCidr } from "../core/cidr.ts";
+import { compileAttrs } from "../attrs/mod.ts";
 
 /** A compiled rule. */
 export interface CompiledRule {
@@ -82,6 +83,16 @@ export function compileRule(r: RuleConfig): CompiledRule {
   if (r.user?.length) {
     const users = new Set(r.user);
     checks.push((s) => s.user !== undefined && users.has(s.user.email));
+  }
+  if (r.protocol?.length) {
+    // As 4.34: a prefix of the connection's protocol ("http" matches "http1" and "http/1.1");
+    // empty names are skipped, so a list of only those never matches.
+    const names = r.protocol.filter((p) => p !== "");
+    checks.push((s) => s.protocol !== undefined && names.some((p) => s.protocol!.startsWith(p)));
+  }
+  if (r.attrs) {
+    const satisfied = compileAttrs(r.attrs);
+    checks.push((s) => s.attributes !== undefined && satisfied(s.attributes));
   }
   return {
     outboundTag: r.outboundTag!,
