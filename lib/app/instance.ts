@@ -59,6 +59,7 @@ export class Instance {
   #inbounds: Inbound[] = [];
   #metrics: MetricsEndpoint | undefined;
   #reportTimer: ReturnType<typeof setInterval> | undefined;
+  #dispatcher: RoutingDispatcher | undefined;
   #stateTimer: ReturnType<typeof setInterval> | undefined;
   #savedVersion = -1;
   readonly #stateFile: string | undefined;
@@ -98,6 +99,7 @@ export class Instance {
       this.#outboundActive,
       resolver,
     );
+    this.#dispatcher = dispatcher;
     const ctx: InstanceContext = {
       logger: this.#logger,
       policy,
@@ -223,6 +225,7 @@ export class Instance {
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
     await this.#saveState();
     this.#inbounds = [];
+    for (const o of this.#dispatcher?.outbounds ?? []) o.close?.();
     await this.#metrics?.close();
     this.#metrics = undefined;
     for (const [name, value] of this.stats?.snapshot() ?? []) {

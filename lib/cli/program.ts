@@ -1,6 +1,7 @@
 /** The command line: run, test, uuid, version (commander). */
 import { Command } from "commander";
 import { ConfigError } from "../config/mod.ts";
+import { CryptoError, describeCrypto, initCrypto } from "../crypto/mod.ts";
 import { VERSION } from "./version.ts";
 import { runCommand } from "./run.ts";
 import { testCommand } from "./test_config.ts";
@@ -13,7 +14,11 @@ export async function runCli(args: readonly string[]): Promise<number> {
   const program = new Command("denoray")
     .description("A VMess edge proxy, byte-compatible with V2Ray 4.x")
     .showHelpAfterError()
-    .addHelpText("after", "\nExample:\n  denoray run -c config.json");
+    .addHelpText("after", "\nExample:\n  denoray run -c config.json")
+    .option("--crypto <backend>", "crypto backend: auto, openssl or node (env DENORAY_CRYPTO)")
+    .hook("preAction", async () => {
+      await initCrypto(program.opts().crypto);
+    });
   program.command("run")
     .description("start every inbound and outbound of the config; stop on SIGINT/SIGTERM")
     .option(
@@ -44,13 +49,16 @@ export async function runCli(args: readonly string[]): Promise<number> {
     .description("print denoray's and Deno's versions")
     .addHelpText("after", "\nExample:\n  denoray version")
     .action(() =>
-      console.log(`denoray ${VERSION} (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`)
+      console.log(
+        `denoray ${VERSION} (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})\ncrypto: ${describeCrypto()}`,
+      )
     );
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (e) {
     // Config problems and start-up failures (a port in use) are reports, not crashes.
-    console.error(e instanceof ConfigError ? e.message : `denoray: ${(e as Error).message ?? e}`);
+    const known = e instanceof ConfigError || e instanceof CryptoError;
+    console.error(known ? (e as Error).message : `denoray: ${(e as Error).message ?? e}`);
     return 1;
   }
   return code;

@@ -1,9 +1,17 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
-import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  formatIssue,
+  loadConfigFiles,
+  loadConfigObject,
+  unwiredStreamIssues,
+} from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
+import { describeCrypto } from "../crypto/mod.ts";
 
 /** How long live connections may finish after a stop signal. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -34,6 +42,9 @@ export async function runCommand(files: readonly string[]): Promise<number> {
   const { config, warnings } = files.length > 0
     ? await loadConfigFiles(files)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
+  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
+  const unwired = unwiredStreamIssues(config);
+  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.
@@ -52,7 +63,9 @@ export async function runCommand(files: readonly string[]): Promise<number> {
     throw e;
   }
   logger.warning(
-    `denoray started with ${files.length > 0 ? files.join(", ") : "the embedded default config"}`,
+    `denoray started with ${
+      files.length > 0 ? files.join(", ") : "the embedded default config"
+    }; crypto: ${describeCrypto()}`,
   );
   // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
   const end = await Promise.race([stopped, instance.failure]);

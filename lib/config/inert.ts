@@ -16,16 +16,17 @@ function list(v: unknown): unknown[] {
 }
 
 /**
- * An outbound's inert keys: `mux.concurrency` (there is no Mux), a vmess user's `level` and
- * `email` and freedom's `userLevel` (policy and stats follow the inbound session), as written.
+ * An outbound's inert keys: `mux` anywhere but on vmess (V2Ray would dial v1.mux.cool through
+ * that protocol), a vmess user's `level` and `email` and freedom's `userLevel` (policy and stats
+ * follow the inbound session), as written.
  */
 export function outboundInertWarnings(
   ob: z.output<typeof schema.outbound>,
   path: JsonPath,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  if (ob.mux?.concurrency !== undefined) {
-    out.push(configWarning([...path, "mux", "concurrency"], NOT_ACTED_ON));
+  if (ob.mux?.enabled && ob.protocol !== "vmess") {
+    out.push(configWarning([...path, "mux"], "has effect only on vmess outbounds"));
   }
   const settings = record(ob.settings);
   const at = [...path, "settings"];

@@ -18,6 +18,23 @@ export {
   type SystemPolicy,
 } from "./policy.ts";
 export type * from "./protocols/mod.ts";
+export {
+  type PemSource,
+  PLAIN_TCP,
+  resolveStreamSettings,
+  type SocketOptions,
+  type StreamNetwork,
+  type StreamResolution,
+  type StreamSettings,
+  type StreamSide,
+  takeXrayEarlyData,
+  type TcpStreamSettings,
+  type TlsCertificate,
+  type TlsSettings,
+  type WsStreamSettings,
+} from "./stream_settings.ts";
+// TEMPORARY (issue 9): delete with unwired_streams.ts once the stream layers are wired.
+export { unwiredStreamIssues } from "./unwired_streams.ts";
 export type {
   AllocateConfig,
   LogConfig,

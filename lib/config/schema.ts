@@ -4,38 +4,8 @@ import { choice, inert, ipAddress, networkList, portRange, stringList } from "./
 import { sniffing } from "./sniffing.ts";
 import { dns } from "./dns.ts";
 
-const NETWORKS_V2RAY_HAS = [
-  "kcp",
-  "ws",
-  "websocket",
-  "http",
-  "h2",
-  "domainsocket",
-  "quic",
-  "grpc",
-  "mkcp",
-];
-
-/** streamSettings: plain TCP only; every other transport or TLS is refused by name. */
-export const streamSettings = z.strictObject({
-  network: choice(["tcp"] as const, NETWORKS_V2RAY_HAS).default("tcp"),
-  security: choice(["none", ""] as const, ["tls", "xtls"]).default("none"),
-  tcpSettings: z.strictObject({
-    header: z.strictObject({ type: choice(["none"] as const, ["http"]).default("none") })
-      .optional(),
-    acceptProxyProtocol: z.literal(false, { error: "true (PROXY protocol) is not supported" })
-      .optional(),
-  }).optional(),
-  // Settings of transports other than tcp do nothing while network is tcp; validate() warns.
-  kcpSettings: inert.optional(),
-  wsSettings: inert.optional(),
-  httpSettings: inert.optional(),
-  quicSettings: inert.optional(),
-  dsSettings: inert.optional(),
-  grpcSettings: inert.optional(),
-  tlsSettings: inert.optional(),
-  sockopt: inert.optional(),
-});
+export { streamSettings } from "./stream_settings.ts";
+import { globalTransport, streamSettings } from "./stream_settings.ts";
 
 /** Dynamic-port allocation of an inbound (used with a port range and VMess `detour`). */
 export const allocate = z.strictObject({
@@ -65,8 +35,8 @@ export const outbound = z.strictObject({
   proxySettings: z.strictObject({ tag: z.string().min(1), transportLayer: z.boolean().optional() })
     .optional(),
   mux: z.strictObject({
-    enabled: z.literal(false, { error: "true (Mux.Cool) is not supported yet" }).optional(),
-    concurrency: z.number().int().optional(),
+    enabled: z.boolean().optional(),
+    concurrency: z.number().optional(),
   }).optional(),
 });
 
@@ -185,7 +155,7 @@ export const root = z.strictObject({
   }).optional(),
   api: inert.optional(),
   dns: dns.optional(),
-  transport: refused("global transport settings are not supported").optional(),
+  transport: globalTransport.optional(),
   reverse: refused("reverse proxy is not supported").optional(),
   fakedns: refused("fakedns is not supported").optional(),
   observatory: refused("observatory is not supported").optional(),
@@ -207,7 +177,7 @@ export type PolicyConfig = z.infer<typeof policy>;
 export type PolicyLevelConfig = z.infer<typeof policyLevel>;
 /** Parsed log section. */
 export type LogConfig = z.infer<typeof log>;
-/** Parsed stream settings. */
-export type StreamSettingsConfig = z.infer<typeof streamSettings>;
+/** Parsed stream settings (before resolution). */
+export type { StreamSettingsConfig } from "./stream_settings.ts";
 /** Parsed allocate section. */
 export type AllocateConfig = z.infer<typeof allocate>;

@@ -8,6 +8,8 @@ import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
 import { sniffingRuleIssues } from "./sniffing.ts";
 import { type DnsConfig, dnsIssues } from "./dns.ts";
+import { PLAIN_TCP, resolveStreamSettings, type StreamSettings } from "./stream_settings.ts";
+import { readMuxSetting } from "../mux/mod.ts";
 import {
   INBOUND_PROTOCOLS,
   type InboundProtocol,
@@ -16,8 +18,18 @@ import {
   type OutboundProtocol,
 } from "./protocols/mod.ts";
 
-type InboundBase = Omit<z.output<typeof schema.inbound>, "protocol" | "settings">;
-type OutboundBase = Omit<z.output<typeof schema.outbound>, "protocol" | "settings">;
+type InboundBase =
+  & Omit<z.output<typeof schema.inbound>, "protocol" | "settings" | "streamSettings">
+  & {
+    /** The resolved streamSettings (plain TCP when absent). */
+    readonly stream: StreamSettings;
+  };
+type OutboundBase =
+  & Omit<z.output<typeof schema.outbound>, "protocol" | "settings" | "streamSettings">
+  & {
+    /** The resolved streamSettings (plain TCP when absent). */
+    readonly stream: StreamSettings;
+  };
 
 /** A validated inbound: its `settings` typed by its `protocol`. */
 export type InboundConfig = {
@@ -74,32 +86,6 @@ function protocolIssue(
       ? `${JSON.stringify(name)} is not supported as an ${direction}`
       : `${JSON.stringify(name)} is not a known protocol`,
   );
-}
-
-function warnInertStream(
-  s: schema.StreamSettingsConfig | undefined,
-  path: JsonPath,
-  out: ConfigIssue[],
-) {
-  if (!s) return;
-  for (
-    const k of [
-      "kcpSettings",
-      "wsSettings",
-      "httpSettings",
-      "quicSettings",
-      "dsSettings",
-      "grpcSettings",
-      "tlsSettings",
-    ] as const
-  ) {
-    if (s[k] !== undefined) {
-      out.push(configWarning([...path, k], "has no effect: only plain tcp is implemented"));
-    }
-  }
-  if (s.sockopt !== undefined) {
-    out.push(configWarning([...path, "sockopt"], "is accepted but not acted on"));
-  }
 }
 
 function checkTags(
@@ -201,7 +187,13 @@ export function validateConfig(raw: unknown): ValidationResult {
   const inbounds: InboundConfig[] = [];
   root.inbounds.forEach((ib, i) => {
     const path = ["inbounds", i];
-    warnInertStream(ib.streamSettings, [...path, "streamSettings"], issues);
+    const stream = resolveStreamSettings(
+      ib.streamSettings,
+      root.transport,
+      [...path, "streamSettings"],
+      "inbound",
+    );
+    issues.push(...stream.issues);
     if (!(ib.protocol in INBOUND_PROTOCOLS)) {
       issues.push(protocolIssue([...path, "protocol"], ib.protocol, "inbound"));
       return;
@@ -209,7 +201,12 @@ export function validateConfig(raw: unknown): ValidationResult {
     const protocol = ib.protocol as InboundProtocol;
     const s = parseSection(INBOUND_PROTOCOLS[protocol], ib.settings ?? {}, [...path, "settings"]);
     issues.push(...s.issues);
-    if (s.value) inbounds.push({ ...ib, protocol, settings: s.value } as InboundConfig);
+    const { streamSettings: _, ...base } = ib;
+    if (s.value && stream.value) {
+      inbounds.push(
+        { ...base, stream: stream.value, protocol, settings: s.value } as InboundConfig,
+      );
+    }
     if (ib.allocate?.strategy === "random" && protocol !== "vmess") {
       issues.push(
         configError(
@@ -223,7 +220,13 @@ export function validateConfig(raw: unknown): ValidationResult {
   const outbounds: OutboundConfig[] = [];
   root.outbounds.forEach((ob, i) => {
     const path = ["outbounds", i];
-    warnInertStream(ob.streamSettings, [...path, "streamSettings"], issues);
+    const stream = resolveStreamSettings(
+      ob.streamSettings,
+      root.transport,
+      [...path, "streamSettings"],
+      "outbound",
+    );
+    issues.push(...stream.issues);
     if (!(ob.protocol in OUTBOUND_PROTOCOLS)) {
       issues.push(protocolIssue([...path, "protocol"], ob.protocol, "outbound"));
       return;
@@ -231,9 +234,21 @@ export function validateConfig(raw: unknown): ValidationResult {
     const protocol = ob.protocol as OutboundProtocol;
     const s = parseSection(OUTBOUND_PROTOCOLS[protocol], ob.settings ?? {}, [...path, "settings"]);
     issues.push(...s.issues);
+    const { streamSettings: _, ...base } = ob;
     if (s.value) {
-      outbounds.push({ ...ob, protocol, settings: s.value } as OutboundConfig);
+      outbounds.push(
+        {
+          ...base,
+          stream: stream.value ?? PLAIN_TCP,
+          protocol,
+          settings: s.value,
+        } as OutboundConfig,
+      );
       issues.push(...outboundInertWarnings(ob, path));
+      const mux = readMuxSetting(ob.mux);
+      if (mux.kind === "invalid") {
+        issues.push(configError([...path, "mux", "concurrency"], mux.message));
+      }
     }
   });
 

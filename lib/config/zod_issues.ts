@@ -10,7 +10,7 @@ function typeName(v: unknown): string {
 }
 
 // Our wording of zod's issues. Passed as the per-parse error map, it yields to a message the schema
-// gives itself (`z.literal(false, { error: "true (Mux.Cool) is not supported yet" })`).
+// gives itself (`z.literal("none", { error: "… is not supported" })`).
 function defaultMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case "invalid_type":

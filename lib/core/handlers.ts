@@ -39,6 +39,8 @@ export interface Outbound {
   dial(session: Session, destination: Destination): Promise<ByteStream>;
   /** Opens a UDP flow whose first peer is `destination`. */
   dialPacket(session: Session, destination: Destination): Promise<PacketStream>;
+  /** Releases what it holds between connections (pooled Mux.Cool connections), if anything. */
+  close?(): void;
 }
 
 /** State an inbound carries across restarts (VMess replay filters). */

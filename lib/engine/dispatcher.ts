@@ -43,6 +43,11 @@ export class RoutingDispatcher implements Dispatcher {
     this.#byTag = new Map(outbounds.filter((o) => o.tag !== "").map((o) => [o.tag, o]));
   }
 
+  /** Every outbound, in config order. */
+  get outbounds(): readonly Outbound[] {
+    return this.#outbounds;
+  }
+
   /** The outbound with `tag`. */
   outbound(tag: string): Outbound | undefined {
     return this.#byTag.get(tag);

@@ -12,6 +12,8 @@ import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import { ServerList, type VmessEndpoint } from "../vmess_io/server_list.ts";
 import type { SwitchAccount } from "../vmess/mod.ts";
 import { directDialer, type NetDialer } from "../net/mod.ts";
+import { MUX_COOL_DESTINATION, readMuxSetting } from "../mux/mod.ts";
+import { MuxClientPool } from "../mux_io/mod.ts";
 
 type VmessOutboundConfig = Extract<OutboundConfig, { protocol: "vmess" }>;
 
@@ -21,6 +23,8 @@ export class VmessOutbound implements Outbound {
   readonly #servers: ServerList;
   readonly #ctx: InstanceContext;
   readonly #dialer: NetDialer;
+  // With mux: sub-connections over pooled VMess connections of command Mux.
+  readonly #mux: MuxClientPool<Session> | null;
 
   /** Servers and users from `config.settings.vnext`; servers are reached through `dialer`. */
   constructor(config: VmessOutboundConfig, ctx: InstanceContext, dialer = directDialer) {
@@ -41,6 +45,13 @@ export class VmessOutbound implements Outbound {
         }))
       ),
     );
+    const mux = readMuxSetting(config.mux);
+    this.#mux = mux.kind === "on" && mux.enabled
+      ? new MuxClientPool<Session>((s) => this.#connect(s, MUX_COOL_DESTINATION), {
+        concurrency: mux.concurrency,
+        logger: ctx.logger,
+      })
+      : null;
   }
 
   // As V2Ray's client: the account is used with legacy security (aes-128-cfb) until it expires.
@@ -59,15 +70,22 @@ export class VmessOutbound implements Outbound {
     this.#ctx.logger.info(`vmess ${this.tag}: server switched account to port ${cmd.port}`);
   };
 
-  /** Connects through the first reachable server. */
+  /** Connects through the first reachable server (a Mux.Cool sub-connection with mux on). */
   dial(session: Session, destination: Destination): Promise<ByteStream> {
-    return this.#connect(session, { ...destination, network: "tcp" });
+    const tcp = { ...destination, network: "tcp" as const };
+    return this.#mux ? this.#mux.openStream(tcp, session) : this.#connect(session, tcp);
   }
 
   /** A VMess UDP connection to `destination` (datagrams for other peers are dropped). */
   async dialPacket(session: Session, destination: Destination): Promise<PacketStream> {
     const udp = { ...destination, network: "udp" as const };
+    if (this.#mux) return await this.#mux.openPackets(udp, session);
     return new VmessPacketFlow(await this.#connect(session, udp), udp, this.#ctx.logger);
+  }
+
+  /** Closes the pooled Mux.Cool connections (their sub-connections are cut). */
+  close(): void {
+    this.#mux?.close();
   }
 
   async #connect(session: Session, destination: Destination): Promise<VmessBodyStream> {

@@ -2,7 +2,7 @@
  * The server's request-header reader (spec §2.4): a pure state machine fed bytes in any split.
  * It tells AEAD from legacy, checks replay and session history, and never throws.
  */
-import { AesCfbStream, createAead, md5 } from "../crypto/mod.ts";
+import { aeadOpen, aesCfb, md5 } from "../crypto/mod.ts";
 import { concatBytes, toHex } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { HeaderMode } from "./body_keys.ts";
@@ -173,20 +173,17 @@ export class RequestHeaderReader {
     const nonce = b.subarray(34, 42);
     const key = st.keys.cmdKey;
     if (st.len === undefined) {
-      const lenAead = createAead(
-        "aes-128-gcm",
-        kdf16(key, "VMess Header AEAD Key_Length", authId, nonce),
-      );
+      const lenKey = kdf16(key, "VMess Header AEAD Key_Length", authId, nonce);
       const lenNonce = kdf(key, "VMess Header AEAD Nonce_Length", authId, nonce).slice(0, 12);
-      const len = lenAead.open(lenNonce, b.subarray(16, 34), authId);
+      const len = aeadOpen("aes-128-gcm", lenKey, lenNonce, b.subarray(16, 34), authId);
       if (!len) return this.#fail("bad-auth", "header length failed authentication");
       st.len = (len[0] << 8) | len[1];
     }
     const end = 42 + st.len + 16;
     if (b.length < end) return NEED_MORE;
-    const hdrAead = createAead("aes-128-gcm", kdf16(key, "VMess Header AEAD Key", authId, nonce));
+    const hdrKey = kdf16(key, "VMess Header AEAD Key", authId, nonce);
     const hdrNonce = kdf(key, "VMess Header AEAD Nonce", authId, nonce).slice(0, 12);
-    const plain = hdrAead.open(hdrNonce, b.subarray(42, end), authId);
+    const plain = aeadOpen("aes-128-gcm", hdrKey, hdrNonce, b.subarray(42, end), authId);
     if (!plain) return this.#fail("bad-auth", "header failed authentication");
     return this.#accept(st.keys, decodeRequestHeader(plain), "aead", b.subarray(end));
   }
@@ -195,7 +192,7 @@ export class RequestHeaderReader {
     const b = this.#buf;
     const cipher = b.subarray(16, 16 + MAX_HEADER);
     // Headers are short: decrypting the prefix again on each push is cheaper than keeping state.
-    const plain = new AesCfbStream(keys.cmdKey, iv, true).update(cipher);
+    const plain = aesCfb(keys.cmdKey, iv, cipher, true);
     const len = requestHeaderLength(plain);
     if (len === null || plain.length < len) return NEED_MORE;
     return this.#accept(

@@ -133,6 +133,7 @@ export class VmessBodyStream implements ByteStream {
   // Every plaintext `reader` can decode now: a single one as it is, several merged into one
   // reused array (about one read of a bulk flow; it shrinks again when merges get small).
   #drain(reader: BodyReader): Uint8Array | null {
+    if (reader.framing === "chunks") return this.#drainChunks(reader);
     const first = reader.next();
     if (first === null) return null;
     let next = reader.next();
@@ -150,6 +151,16 @@ export class VmessBodyStream implements ByteStream {
       o += p.length;
     }
     return out;
+  }
+
+  // Sealed chunks are opened straight into the reused merge array: no array per chunk, no copy.
+  #drainChunks(reader: BodyReader): Uint8Array | null {
+    const room = reader.buffered;
+    if (room === 0) return null;
+    const out = this.#merge.get(room);
+    let o = 0;
+    for (let n = reader.nextInto(out, o); n > 0; n = reader.nextInto(out, o)) o += n;
+    return o > 0 ? out.subarray(0, o) : null;
   }
 
   /**
@@ -220,9 +231,13 @@ export class VmessBodyStream implements ByteStream {
     if (end.length === 0) await this.#transport.closeWrite();
   }
 
-  /** Closes the connection. */
+  /** Closes the connection and frees the body codec's cipher contexts. */
   close(): void {
     clearTimeout(this.#flushTimer);
     this.#transport.close();
+    // Sealing and opening are synchronous, so no call into the codec is running now; a later
+    // read or write fails cleanly with CryptoError "disposed".
+    this.#writer.dispose();
+    this.#reader?.dispose();
   }
 }

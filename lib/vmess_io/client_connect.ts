@@ -3,6 +3,7 @@
  * alone after 100 ms, as V2Ray does), the response header parsed before the body.
  */
 import type { Destination } from "../core/destination.ts";
+import { isMuxCool } from "../mux/mod.ts";
 import { randomBytes, randomInt } from "../core/bytes.ts";
 import type { ByteStream } from "../core/stream.ts";
 import {
@@ -45,7 +46,11 @@ export async function connectVmess(
     const choice = clientBodyChoice(endpoint.security, endpoint.authenticatedLength);
     const request = { key: randomBytes(16), iv: randomBytes(16) };
     const responseAuth = randomInt(256);
-    const command: Command = destination.network === "udp" ? "udp" : "tcp";
+    const command: Command = isMuxCool(destination)
+      ? "mux"
+      : destination.network === "udp"
+      ? "udp"
+      : "tcp";
     const packet = command === "udp";
     const header = account.encodeRequest({
       bodyKey: request.key,
@@ -58,7 +63,8 @@ export async function connectVmess(
     }, Math.floor(Date.now() / 1000));
     const mode = account.mode;
     const response = responseBodyKeys(mode, request);
-    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth);
+    const cfbBody = choice.security === "aes-128-cfb";
+    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth, cfbBody);
     const stream = new VmessBodyStream({
       transport,
       writer: new BodyWriter({
@@ -82,7 +88,7 @@ export async function connectVmess(
           ...response,
           packet,
           authLengthKeys: request,
-          cfb: choice.security === "aes-128-cfb" ? decoder.cfb : undefined,
+          cfb: cfbBody ? decoder.cfb : undefined,
         }),
       prefix: header,
       noTerminator: endpoint.noTerminationSignal,

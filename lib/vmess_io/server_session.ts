@@ -151,7 +151,7 @@ function bodyStream(
   const { bytes: responseHeader, cfb } = encodeResponseHeader(mode, request, {
     responseAuth: header.responseAuth,
     command: ctx.switchAccount?.(user.email),
-  });
+  }, header.security === "aes-128-cfb");
   const common = {
     security: header.security,
     options: header.options,
@@ -164,7 +164,7 @@ function bodyStream(
     writer: new BodyWriter({
       ...common,
       ...responseBodyKeys(mode, request),
-      cfb: header.security === "aes-128-cfb" ? cfb : undefined,
+      cfb,
       maxChunkPayload: packet ? MAX_UDP_PAYLOAD : undefined,
     }),
     prefix: responseHeader,
