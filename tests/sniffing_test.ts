@@ -399,41 +399,44 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "sniffing e2e: a VMess inbound sniffs the tunnelled stream",
-  ignore: noCurl !== null,
-  fn: async () => {
-    await using origin = new HttpOrigin("via vmess");
-    const id = "5f0f8c1e-8a2b-4a55-9c3d-2b7e1f0a9d61";
-    await using server = await RunningInstance.start({
-      inbounds: [{
-        tag: "vmess-in",
-        listen: "127.0.0.1",
-        port: 0,
-        protocol: "vmess",
-        settings: { clients: [{ id }] },
-        sniffing: { enabled: true, destOverride: ["http"] },
-      }],
-      outbounds: BLOCK_DEFAULT,
-      dns: { hosts: { "vm.test": "127.0.0.1" } },
-      routing: { rules: [{ type: "field", domain: ["full:vm.test"], outboundTag: "direct" }] },
-    });
-    await using client = await RunningInstance.start({
-      inbounds: [{ listen: "127.0.0.1", port: 0, protocol: "socks" }],
-      outbounds: [{
-        protocol: "vmess",
-        settings: {
-          vnext: [{ address: "127.0.0.1", port: server.portOf("vmess-in"), users: [{ id }] }],
-        },
-      }],
-    });
-    const r = await curl([
-      "--socks5",
-      `127.0.0.1:${client.port()}`,
-      "-H",
-      "Host: vm.test",
-      `http://127.0.0.1:${origin.port}/v`,
-    ]);
-    assertEquals([r.code, r.body], [0, "via vmess /v"]);
-  },
-});
+for (const mux of [false, true]) {
+  Deno.test({
+    name: `sniffing e2e: a VMess inbound sniffs the tunnelled stream${mux ? " (Mux.Cool)" : ""}`,
+    ignore: noCurl !== null,
+    fn: async () => {
+      await using origin = new HttpOrigin("via vmess");
+      const id = "5f0f8c1e-8a2b-4a55-9c3d-2b7e1f0a9d61";
+      await using server = await RunningInstance.start({
+        inbounds: [{
+          tag: "vmess-in",
+          listen: "127.0.0.1",
+          port: 0,
+          protocol: "vmess",
+          settings: { clients: [{ id }] },
+          sniffing: { enabled: true, destOverride: ["http"] },
+        }],
+        outbounds: BLOCK_DEFAULT,
+        dns: { hosts: { "vm.test": "127.0.0.1" } },
+        routing: { rules: [{ type: "field", domain: ["full:vm.test"], outboundTag: "direct" }] },
+      });
+      await using client = await RunningInstance.start({
+        inbounds: [{ listen: "127.0.0.1", port: 0, protocol: "socks" }],
+        outbounds: [{
+          protocol: "vmess",
+          settings: {
+            vnext: [{ address: "127.0.0.1", port: server.portOf("vmess-in"), users: [{ id }] }],
+          },
+          mux: { enabled: mux },
+        }],
+      });
+      const r = await curl([
+        "--socks5",
+        `127.0.0.1:${client.port()}`,
+        "-H",
+        "Host: vm.test",
+        `http://127.0.0.1:${origin.port}/v`,
+      ]);
+      assertEquals([r.code, r.body], [0, "via vmess /v"]);
+    },
+  });
+}
