@@ -102,7 +102,6 @@ Deno.test("accepted-but-inert and unknown keys are warnings with their paths", a
   const lines = warnings.map(formatIssue);
   for (
     const want of [
-      "inbounds[0].sniffing: is accepted but not acted on",
       "inbounds[0].futureKey: unknown key, ignored",
       "routing.domainMatcher: is accepted but not acted on",
       "outbounds[0].mux: has effect only on vmess outbounds",

@@ -3,12 +3,18 @@
  * geoip/geosite/ext references resolved from .dat files the test writes.
  */
 import fc from "fast-check";
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
 import { assetDir, geoIpDat, geoSiteDat } from "./helpers/geo_dat.ts";
 import { DomainSet, IpSet } from "../lib/routing/mod.ts";
 import { createRouter } from "../lib/routing/mod.ts";
 import { type Cidr, cidrContains, ipBytes, parseCidr } from "../lib/core/cidr.ts";
-import { fileAssets, formatIssue, loadConfigObject, validateConfig } from "../lib/config/mod.ts";
+import {
+  ConfigError,
+  fileAssets,
+  formatIssue,
+  loadConfigObject,
+  validateConfig,
+} from "../lib/config/mod.ts";
 import type { Session } from "../lib/core/session.ts";
 import type { Destination } from "../lib/core/destination.ts";
 import type { DomainPattern } from "../lib/geo/mod.ts";
@@ -226,16 +232,58 @@ Deno.test("routing: a corrupt .dat is an error naming the file", async () => {
   );
 });
 
-Deno.test("routing: protocol and attrs rules are accepted, warned about and never match", () => {
+Deno.test("routing: protocol and attrs rules match only sessions that carry them (sniffed)", () => {
   const r = validateConfig(rules(
     { protocol: ["bittorrent"], outboundTag: "a" },
     { attrs: "attrs[':method'] == 'GET'", domain: ["example.com"], outboundTag: "b" },
   ));
   assert(r.config, JSON.stringify(r.issues));
-  const text = r.issues.map(formatIssue).join("\n");
-  assertStringIncludes(text, "routing.rules[0].protocol: is accepted but not acted on");
-  assertStringIncludes(text, "routing.rules[1].attrs: is accepted but not acted on");
   const router = createRouter(r.config.routing, r.config.geo);
+  // Unsniffed sessions have neither, so neither rule matches them.
   assertEquals(router.route(session, tcp("example.com")), null);
   assertEquals(router.route(session, tcp("1.2.3.4")), null);
+  assertEquals(router.route({ ...session, protocol: "bittorrent" }, tcp("1.2.3.4")), "a");
+  assertEquals(
+    router.route({ ...session, attributes: new Map([[":method", "GET"]]) }, tcp("example.com")),
+    "b",
+  );
+});
+
+Deno.test("dns: geosite and ext lists in servers' domains, geoip in expectIps, read from .dat files", async () => {
+  await using assets = await geoFiles();
+  const { config } = loadConfigObject(
+    {
+      ...rules(),
+      dns: {
+        servers: [
+          {
+            address: "192.0.2.53",
+            domains: ["geosite:google@ads", "ext:sites.dat:work", "full:x.example"],
+            expectIps: ["geoip:cn", "198.51.100.0/24"],
+          },
+          "localhost",
+        ],
+      },
+    },
+    undefined,
+    { assets: fileAssets([assets.dir]) },
+  );
+  const server = config.dns!.servers[0];
+  assertEquals(server.domains, [
+    { kind: "full", value: "ads.google.com" },
+    { kind: "full", value: "intra.example" },
+    { kind: "full", value: "x.example" },
+  ]);
+  assertEquals(server.expectIps.length, 3); // geoip:cn's two blocks and the literal one
+  // A list that is not in the file is an error naming the path, as in routing.
+  assertThrows(
+    () =>
+      loadConfigObject(
+        { ...rules(), dns: { servers: [{ address: "1.1.1.1", domains: ["geosite:nope"] }] } },
+        undefined,
+        { assets: fileAssets([assets.dir]) },
+      ),
+    ConfigError,
+    "dns.servers[0].domains[0]",
+  );
 });

@@ -31,6 +31,7 @@ import { restoreState, saveState, stateVersion } from "./state_file.ts";
 import { checkUdp } from "./udp_support.ts";
 import { type Clock, OffsetClock, systemClock, unixSeconds } from "../core/clock.ts";
 import { NtpSync } from "../engine/ntp_sync.ts";
+import { DnsResolver, systemResolver } from "../dns_client/mod.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -107,10 +108,13 @@ export class Instance {
     checkUdp(this.#config);
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
+    const dns = this.#config.dns;
+    const resolver = dns ? new DnsResolver(dns, this.#logger) : systemResolver;
     const dispatcher = new RoutingDispatcher(
       createRouter(this.#config.routing, this.#config.geo),
       this.stats,
       this.#outboundActive,
+      resolver,
     );
     this.#dispatcher = dispatcher;
     const ctx: InstanceContext = {
@@ -121,6 +125,7 @@ export class Instance {
       clock: this.#clock.now,
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
+      resolver,
       listening: {
         logger: this.#logger,
         gate: this.gate,

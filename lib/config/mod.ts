@@ -68,3 +68,5 @@ export type {
   RuleConfig,
 } from "./schema.ts";
 export { dumpConfig } from "./dump.ts";
+export type { DnsConfig, DnsServerConfig } from "./dns.ts";
+export { ROUTABLE_PROTOCOLS, type SniffingConfig, type SniffOverride } from "./sniffing.ts";

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
 import { ntp } from "./ntp.ts";
+import { sniffing } from "./sniffing.ts";
+import { dns } from "./dns.ts";
 
 export { streamSettings } from "./stream_settings.ts";
 import { globalTransport, streamSettings } from "./stream_settings.ts";
@@ -11,27 +13,6 @@ export const allocate = z.strictObject({
   strategy: choice(["always", "random"] as const).default("always"),
   refresh: z.number().int().min(2).default(5),
   concurrency: z.number().int().min(1).default(3),
-});
-
-/**
- * Sniffing as V2Ray 4.34 reads it: destOverride names are case-insensitive, "https" and "ssl"
- * mean "tls". Parsed, not acted on yet (validate() warns when enabled).
- */
-export const sniffing = z.strictObject({
-  enabled: z.boolean().default(false),
-  destOverride: stringList.transform((list, ctx) => {
-    const out: ("http" | "tls")[] = [];
-    for (const item of list) {
-      const v = item.toLowerCase();
-      if (v === "http") out.push("http");
-      else if (v === "tls" || v === "https" || v === "ssl") out.push("tls");
-      else {
-        ctx.addIssue({ code: "custom", message: `${JSON.stringify(item)}: use "http" or "tls"` });
-        return z.NEVER;
-      }
-    }
-    return out;
-  }).optional(),
 });
 
 /** One inbound: its settings are validated against its protocol's schema afterwards. */
@@ -102,8 +83,7 @@ export const rule = z.strictObject({
   network: networkList.optional(),
   source: stringList.optional(),
   user: stringList.optional(),
-  // Sniffed protocol ("http", "tls", "bittorrent") and HTTP attributes: accepted as V2Ray does;
-  // without sniffing no connection has them, so such a rule never matches (validate() warns).
+  // Sniffed protocol ("http", "tls", "bittorrent") and HTTP request attributes: lib/config/sniffing.ts.
   protocol: stringList.optional(),
   attrs: z.string().optional(),
 });
@@ -180,7 +160,7 @@ export const root = z.strictObject({
   // sing-box's section (V2Ray 4 has none): an SNTP-corrected clock for VMess.
   ntp: ntp.optional(),
   api: inert.optional(),
-  dns: inert.optional(),
+  dns: dns.optional(),
   transport: globalTransport.optional(),
   reverse: refused("reverse proxy is not supported").optional(),
   fakedns: refused("fakedns is not supported").optional(),

@@ -17,6 +17,8 @@ import {
   type StreamSettings,
   type StreamSettingsConfig,
 } from "./stream_settings.ts";
+import { sniffingRuleIssues } from "./sniffing.ts";
+import { type DnsConfig, dnsGeoUses, dnsIssues, resolveDnsGeo } from "./dns.ts";
 import { readMuxSetting } from "../mux/mod.ts";
 import {
   INBOUND_PROTOCOLS,
@@ -81,6 +83,8 @@ export interface Config {
    * each inbound and outbound is not V2Ray JSON.
    */
   readonly written: WrittenStreams;
+  /** The built-in DNS, if configured (else names are resolved by the system). */
+  readonly dns?: DnsConfig;
 }
 
 /** Stream settings as written, for writing the config back (see Config.written). */
@@ -181,16 +185,7 @@ function checkRouting(
         ),
       );
     }
-    for (const key of ["protocol", "attrs"] as const) {
-      if (r[key]?.length) {
-        out.push(
-          configWarning(
-            [...p, key],
-            "is accepted but not acted on: there is no sniffing yet, so this rule never matches",
-          ),
-        );
-      }
-    }
+    out.push(...sniffingRuleIssues(r, p));
     checkRuleEntries(r, p, out, uses);
   });
 }
@@ -226,17 +221,13 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   if (!top.value) return { issues };
   const root = top.value;
 
-  for (const k of ["api", "dns"] as const) {
-    if (root[k] !== undefined) issues.push(configWarning([k], "is accepted but not acted on"));
-  }
+  if (root.api !== undefined) issues.push(configWarning(["api"], "is accepted but not acted on"));
+  issues.push(...dnsIssues(root.dns));
 
   const inbounds: InboundConfig[] = [];
   const indexed: [number, InboundConfig][] = [];
   root.inbounds.forEach((ib, i) => {
     const path = ["inbounds", i];
-    if (ib.sniffing?.enabled) {
-      issues.push(configWarning([...path, "sniffing"], "is accepted but not acted on"));
-    }
     const stream = resolveStreamSettings(
       ib.streamSettings,
       root.transport,
@@ -340,6 +331,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
   issues.push(...routingInertWarnings(root.routing));
   const geoUses: GeoUse[] = [];
   checkRouting(routing, inTags, outTags, issues, geoUses);
+  geoUses.push(...dnsGeoUses(root.dns));
   issues.push(...noClientWarnings(indexed));
   if (issues.some((i) => i.severity === "error")) return { issues };
   // Files are read only for a config that is otherwise right.
@@ -362,6 +354,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Val
         outbounds: root.outbounds.map((o) => o.streamSettings),
         transport: root.transport,
       },
+      dns: root.dns && resolveDnsGeo(root.dns, geo),
     },
     issues,
   };

@@ -7,6 +7,7 @@ import type { TrafficStats } from "../stats/mod.ts";
 import type { ListenerServices } from "../net/mod.ts";
 import type { Tally } from "../core/tally.ts";
 import type { ActiveCounts } from "./active.ts";
+import type { HostResolver } from "../dns_client/mod.ts";
 
 /** Shared services of a running instance. */
 export interface InstanceContext {
@@ -26,4 +27,6 @@ export interface InstanceContext {
   readonly outboundActive: ActiveCounts;
   /** Handshake results by (inbound tag, result), e.g. ("vmess-in", "replay"). */
   readonly handshakes: Tally;
+  /** Resolves names: the `dns` section's built-in DNS, else the system. */
+  readonly resolver: HostResolver;
 }

@@ -29,6 +29,7 @@ export class VmessInbound extends TcpInbound {
   readonly #sctx: VmessServerContext;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
+  readonly #config: VmessInboundConfig;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
   constructor(
@@ -46,6 +47,7 @@ export class VmessInbound extends TcpInbound {
       services: ctx.listening,
     });
     this.#ctx = ctx;
+    this.#config = config;
     // The replay windows start by the same (NTP-corrected) clock their checks use.
     this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
@@ -75,6 +77,6 @@ export class VmessInbound extends TcpInbound {
 
   /** Serves one VMess connection. */
   protected serve(conn: InboundConnection): Promise<void> {
-    return serveVmess(conn, this.#sctx, this.#ctx);
+    return serveVmess(conn, this.#sctx, this.#ctx, this.#config.sniffing);
   }
 }

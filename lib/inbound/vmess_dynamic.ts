@@ -69,7 +69,10 @@ export class DynamicVmessInbound implements Inbound {
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
     for (const p of this.#pickPorts()) {
-      const g = new TcpListenerGroup(opts, (conn) => serveVmess(conn, sctx, this.#ctx));
+      const g = new TcpListenerGroup(
+        opts,
+        (conn) => serveVmess(conn, sctx, this.#ctx, this.#config.sniffing),
+      );
       try {
         g.listen(this.#config.listen, p, p);
         groups.push(g);

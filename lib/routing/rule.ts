@@ -15,6 +15,7 @@ import {
 } from "../geo/mod.ts";
 import { DomainSet } from "./domain_set.ts";
 import { IpSet } from "./ip_set.ts";
+import { compileAttrs } from "../attrs/mod.ts";
 
 /** A compiled rule. */
 export interface CompiledRule {
@@ -127,9 +128,16 @@ export function compileRule(r: RuleConfig, geo: GeoData): CompiledRule {
     const users = new Set(r.user);
     checks.push((s) => s.user !== undefined && users.has(s.user.email));
   }
-  // Without sniffing no connection has a sniffed protocol or attributes, so such a rule never
-  // matches: what V2Ray does for connections it did not sniff.
-  if (r.protocol?.length || r.attrs) checks.push(() => false);
+  if (r.protocol?.length) {
+    // As 4.34: a prefix of the connection's protocol ("http" matches "http1" and "http/1.1");
+    // empty names are skipped, so a list of only those never matches.
+    const names = r.protocol.filter((p) => p !== "");
+    checks.push((s) => s.protocol !== undefined && names.some((p) => s.protocol!.startsWith(p)));
+  }
+  if (r.attrs) {
+    const satisfied = compileAttrs(r.attrs);
+    checks.push((s) => s.attributes !== undefined && satisfied(s.attributes));
+  }
   return {
     outboundTag: r.outboundTag!,
     usesIp,
