@@ -3,6 +3,20 @@ import { assert, assertEquals } from "./assert.ts";
 import { digest, patternBytes } from "./helpers/net.ts";
 import { MIN_READ_BUFFER, TcpStream } from "../lib/net/tcp.ts";
 import { ReusableBuffer } from "../lib/core/reusable_buffer.ts";
+import { BufferPool } from "../lib/core/buffer_pool.ts";
+
+/** A connected TCP pair on loopback. */
+async function tcpPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    return await Promise.all([
+      Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+      listener.accept(),
+    ]);
+  } finally {
+    listener.close();
+  }
+}
 
 Deno.test("TcpStream: reads start small, grow to the limit under bulk, bytes intact", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -34,6 +48,61 @@ Deno.test("TcpStream: reads start small, grow to the limit under bulk, bytes int
     client?.close();
     server?.close();
     listener.close();
+  }
+});
+
+Deno.test("TcpStream: after a bulk transfer, a connection waiting for data holds only its small array", async () => {
+  const [a, b] = await tcpPair();
+  const pool = new BufferPool();
+  const stream = new TcpStream(a, 64 * 1024, pool);
+  try {
+    const data = patternBytes(1 << 20);
+    const sending = (async () => {
+      for (let o = 0; o < data.length;) o += await b.write(data.subarray(o));
+    })();
+    const sizes: number[] = [];
+    for (let got = 0; got < data.length;) {
+      const bytes = (await stream.read())!;
+      sizes.push(bytes.length);
+      got += bytes.length;
+    }
+    await sending;
+    assertEquals(Math.max(...sizes), 64 * 1024, "bulk reads borrowed large arrays");
+    // The sender is quiet now: the next read waits on the stream's own array, the large one is
+    // back in the pool.
+    const waiting = stream.read();
+    await new Promise((r) => setTimeout(r, 0));
+    assertEquals(pool.stats().lent, 1, "only the own array is lent while waiting");
+    b.closeWrite();
+    assertEquals(await waiting, null);
+    stream.close();
+    assertEquals(pool.stats().lent, 0, "the own array goes back at close");
+  } finally {
+    stream.close();
+    b.close();
+  }
+});
+
+Deno.test("TcpStream: close keeps the array behind bytes still in use out of the pool", async () => {
+  const [a, b] = await tcpPair();
+  const pool = new BufferPool();
+  const stream = new TcpStream(a, 64 * 1024, pool);
+  try {
+    // All queued on loopback once written: the first read fills the own array, so the second
+    // borrows a bulk one.
+    const sent = new Uint8Array(MIN_READ_BUFFER + 1000).fill(7);
+    for (let o = 0; o < sent.length;) o += await b.write(sent.subarray(o));
+    assertEquals((await stream.read())!.length, MIN_READ_BUFFER);
+    const view = (await stream.read())!;
+    assertEquals(view.buffer.byteLength, 64 * 1024, "a borrowed bulk array");
+    stream.close(); // while a relay could still be writing `view` on
+    for (let i = 0; i < 4; i++) {
+      assert(pool.borrow(64 * 1024).buffer !== view.buffer, "lent to another borrower");
+    }
+    assertEquals(view[999], 7, "the bytes in use are untouched");
+  } finally {
+    stream.close();
+    b.close();
   }
 });
 

@@ -7,6 +7,7 @@ import { BodyReader, BodyWriter, Option } from "../lib/vmess/mod.ts";
 import { VmessBodyStream } from "../lib/vmess_io/body_stream.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
+import { BufferPool } from "../lib/core/buffer_pool.ts";
 
 const OPTIONS = Option.ChunkStream | Option.ChunkMasking | Option.GlobalPadding;
 
@@ -226,4 +227,46 @@ Deno.test("VmessBodyStream: closed between chunks is the end of the body, inside
   const e = await read([wire[0], cut]).then(() => null, (e: Error) => e);
   assert(e instanceof ProtocolError && e.code === "truncated", String(e));
   assertEquals(e.message, "VMess connection ended inside a chunk");
+});
+
+Deno.test("VmessBodyStream: wire and merge arrays go back to the pool once the bytes are sent and read", async () => {
+  const [a, b, close] = await tcpPair();
+  const pool = new BufferPool();
+  try {
+    const key = randomBytes(16), iv = randomBytes(16);
+    const params = { security: "aes-128-gcm" as const, options: OPTIONS, key, iv, packet: false };
+    const sender = new VmessBodyStream({
+      transport: new TcpStream(a, 64 * 1024, pool),
+      writer: new BodyWriter(params),
+      reader: new BodyReader(params),
+      pool,
+    });
+    const receiver = new VmessBodyStream({
+      transport: new TcpStream(b, 64 * 1024, pool),
+      writer: new BodyWriter(params),
+      reader: new BodyReader(params),
+      pool,
+    });
+    const data = patternBytes(1 << 20);
+    const sending = (async () => {
+      for (let o = 0; o < data.length; o += 50_000) {
+        await sender.write(data.subarray(o, o + 50_000));
+      }
+      await sender.flush();
+    })();
+    let n = 0;
+    while (n < data.length) n += (await receiver.read())!.length;
+    await sending;
+    assertEquals(n, data.length);
+    // Give the last write's promise chain a turn to hand its array back.
+    await new Promise((r) => setTimeout(r, 0));
+    const pending = receiver.read(); // gives back the merge array, then waits on its own array
+    await new Promise((r) => setTimeout(r, 0));
+    assertEquals(pool.stats().lent, 2, "only the two streams' own read arrays are lent");
+    sender.close();
+    receiver.close();
+    await pending.catch(() => null);
+  } finally {
+    close();
+  }
 });

@@ -1,34 +1,43 @@
 /** ByteStream over a Deno TCP connection, with read()/write() loops so half-close survives (deno#22258). */
 import type { ByteStream } from "../core/stream.ts";
+import { type BufferPool, bufferPool } from "../core/buffer_pool.ts";
 
 /** Default largest read of a TCP stream. */
 export const DEFAULT_READ_BUFFER = 64 * 1024;
 
-/** The read buffer an idle or interactive connection keeps. */
+/** The read buffer every connection keeps: the one an idle or interactive connection reads into. */
 export const MIN_READ_BUFFER = 4 * 1024;
 
-/** Reads in a row that use at most a quarter of the buffer before it halves. */
-const SMALL_READS_TO_SHRINK = 4;
-
 /**
- * A ByteStream on a Deno.Conn; read() returns a view into a reused buffer. The buffer starts at
- * MIN_READ_BUFFER and doubles after each read that fills it, up to `readBuffer`, and halves after
- * a run of reads that use a quarter of it: a bulk transfer gets large reads, while the many idle
- * connections of a busy server each hold a small pending buffer.
+ * A ByteStream on a Deno.Conn; read() returns a view valid until the next read. A read that waits
+ * for data (the first, and each after a read that drained the socket) uses the stream's own
+ * MIN_READ_BUFFER array; a read that follows a full one (more is likely queued) borrows a
+ * `readBuffer`-sized array and gives it back at the next read. Both come from the shared pool,
+ * the own one until close: so an idle connection holds only its small array, however much it
+ * moved before, bulk transfers read up to `readBuffer` at a time, and neither allocates per read
+ * or per connection.
  */
 export class TcpStream implements ByteStream {
   readonly #conn: Deno.Conn;
   readonly #max: number;
-  #buf: Uint8Array;
-  #smallReads = 0;
+  readonly #pool: BufferPool;
+  readonly #own: Uint8Array;
+  // The array behind the last read's bytes, which the caller may use until it reads again.
+  #out: Uint8Array | null = null;
+  // The array a pending read fills.
+  #reading: Uint8Array | null = null;
+  // Whether the last read filled its array, so the next one may take a large array at once.
+  #bulk = false;
   #closed = false;
   #writeClosed = false;
 
   /** Wraps `conn`; `readBuffer` bounds how much one read() returns. */
-  constructor(conn: Deno.Conn, readBuffer = DEFAULT_READ_BUFFER) {
+  constructor(conn: Deno.Conn, readBuffer = DEFAULT_READ_BUFFER, pool: BufferPool = bufferPool) {
     this.#conn = conn;
     this.#max = Math.max(readBuffer, 1);
-    this.#buf = new Uint8Array(Math.min(MIN_READ_BUFFER, this.#max));
+    this.#pool = pool;
+    const own = Math.min(MIN_READ_BUFFER, this.#max);
+    this.#own = pool.borrow(own).subarray(0, own);
   }
 
   /** The underlying connection (addresses, keep-alive settings). */
@@ -39,26 +48,41 @@ export class TcpStream implements ByteStream {
   /** Next bytes (a view valid until the next read, at most `max`), or null at EOF or after close. */
   async read(max?: number): Promise<Uint8Array | null> {
     if (this.#closed) return null;
+    // Reading again means the caller is done with the last read's bytes.
+    if (this.#out !== this.#own && this.#out) this.#pool.giveBack(this.#out);
+    this.#out = null;
+    const buf = this.#bulk && this.#max > this.#own.length
+      ? this.#pool.borrow(this.#max).subarray(0, this.#max)
+      : this.#own;
+    const into = max !== undefined && max < buf.length ? buf.subarray(0, max) : buf;
+    this.#reading = buf;
+    let n: number | null;
     try {
-      const buf = this.#buf;
-      const n = await this.#conn.read(
-        max !== undefined && max < buf.length ? buf.subarray(0, max) : buf,
-      );
-      if (n === null) return null;
-      // The returned view stays valid after a resize: the next read uses the new array.
-      if (n === buf.length && n < this.#max) {
-        this.#buf = new Uint8Array(Math.min(n * 2, this.#max));
-      }
-      this.#smallReads = n <= buf.length / 4 ? this.#smallReads + 1 : 0;
-      if (this.#smallReads >= SMALL_READS_TO_SHRINK && buf.length > MIN_READ_BUFFER) {
-        this.#smallReads = 0;
-        this.#buf = new Uint8Array(Math.max(buf.length / 2, MIN_READ_BUFFER));
-      }
-      return buf.subarray(0, n);
+      n = await this.#conn.read(into);
     } catch (e) {
+      this.#readOver(buf);
       if (this.#closed) return null;
       throw e;
+    } finally {
+      this.#reading = null;
     }
+    if (n === null) {
+      this.#readOver(buf);
+      return null;
+    }
+    // A full array: more is probably queued. Less than asked: the socket is drained, and the next
+    // read will likely wait, on the small array. (A read cut short by `max` says neither.)
+    if (n === buf.length) this.#bulk = true;
+    else if (n < into.length) this.#bulk = false;
+    this.#out = buf;
+    return buf.subarray(0, n);
+  }
+
+  // A read ended with no bytes handed out: its array is free again (and the own one too once the
+  // stream is closed, as no read will use it after).
+  #readOver(buf: Uint8Array): void {
+    if (buf !== this.#own) this.#pool.giveBack(buf);
+    else if (this.#closed) this.#pool.giveBack(buf);
   }
 
   /** Writes every byte, looping over partial writes. */
@@ -82,6 +106,10 @@ export class TcpStream implements ByteStream {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // A pending read gives its array back when it ends (with no bytes, after a close). The last
+    // read's bytes may still be in use (a relay writing them on): their array is left to the GC
+    // rather than lent to another connection; the own one goes back if it is not that array.
+    if (!this.#reading && this.#out !== this.#own) this.#pool.giveBack(this.#own);
     try {
       this.#conn.close();
     } catch {

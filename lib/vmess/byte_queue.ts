@@ -6,14 +6,17 @@
 
 const EMPTY = new Uint8Array(0);
 
+// The scratch of straddling runs a caller needs only until its next take, shared by every queue:
+// callers use such a run synchronously (decode a size, open a chunk), so one array serves all
+// connections, where one per queue would keep up to a chunk's size per idle connection.
+let scratch = EMPTY;
+
 /** Queued bytes, consumed from the front; pushed arrays are kept by reference. */
 export class ByteQueue {
   #bufs: Uint8Array[] = [];
   #first = 0;
   #offset = 0;
   #length = 0;
-  // Reused for straddling runs the caller only needs briefly; grows to the largest such run.
-  #scratch = EMPTY;
 
   /** Bytes waiting. */
   get length(): number {
@@ -29,8 +32,8 @@ export class ByteQueue {
 
   /**
    * Removes the first `n` (≤ length) bytes and returns them as one array: a view of a pushed
-   * array when they lie in one; otherwise a copy, in a scratch buffer that the next take
-   * overwrites, or in a new array when `keep` is set.
+   * array when they lie in one; otherwise a copy, in a scratch buffer that the next take on any
+   * queue overwrites, or in a new array when `keep` is set.
    */
   take(n: number, keep: boolean): Uint8Array {
     if (n > this.#length) throw new RangeError(`take(${n}) with ${this.#length} bytes queued`);
@@ -44,10 +47,8 @@ export class ByteQueue {
     if (keep) {
       out = new Uint8Array(n);
     } else {
-      if (this.#scratch.length < n) {
-        this.#scratch = new Uint8Array(Math.max(n, 2 * this.#scratch.length));
-      }
-      out = this.#scratch.subarray(0, n);
+      if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+      out = scratch.subarray(0, n);
     }
     let filled = 0;
     while (filled < n) {
@@ -90,7 +91,6 @@ export class ByteQueue {
     const owned = head.length - this.#offset >= this.#length
       ? head.slice(this.#offset, this.#offset + this.#length)
       : this.take(this.#length, true);
-    // Reset without clear(): the scratch buffer stays for the next straddling run.
     this.#bufs = [owned];
     this.#first = 0;
     this.#offset = 0;
@@ -103,7 +103,6 @@ export class ByteQueue {
     this.#first = 0;
     this.#offset = 0;
     this.#length = 0;
-    this.#scratch = EMPTY;
   }
 
   // Advances within the front array (k ≤ what it has left) and retires it when used up.

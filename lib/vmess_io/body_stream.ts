@@ -6,7 +6,7 @@
  */
 import type { ByteStream } from "../core/stream.ts";
 import { ProtocolError } from "../core/errors.ts";
-import { ReusableBuffer } from "../core/reusable_buffer.ts";
+import { type BufferPool, bufferPool } from "../core/buffer_pool.ts";
 import type { BodyReader, BodyWriter } from "../vmess/mod.ts";
 
 /** Consumes the bytes before the body; returns the body bytes that followed it, or null for more. */
@@ -30,6 +30,8 @@ export interface BodyStreamParts {
   readonly noTerminator?: boolean;
   /** Send the prefix alone if no body bytes come within this many ms (client header). */
   readonly flushAfterMs?: number;
+  /** Where wire and merge arrays are borrowed (default: the process's pool). */
+  readonly pool?: BufferPool;
 }
 
 /** Plaintext in and out of one VMess connection; one read() returns what one transport read decoded. */
@@ -45,13 +47,11 @@ export class VmessBodyStream implements ByteStream {
   #writeClosed = false;
   #tail: Promise<void> = Promise.resolve();
   #inFlight: Promise<void> = Promise.resolve();
-  // Two wire buffers used in turn: one may be on the socket while the next write seals into the
-  // other. Only a write() that is the sole one running uses them (UDP callers do not await).
-  readonly #wireBuffers = [new ReusableBuffer(), new ReusableBuffer()];
-  #turn = 0;
-  #writesRunning = 0;
-  // Where the chunks of one read are merged; what read() returns is only valid until the next.
-  readonly #merge = new ReusableBuffer();
+  // Each write seals into an array borrowed from the pool until its bytes are on the socket (so
+  // one may be sending while the next is sealed); one read's chunks are merged into another,
+  // borrowed until the next read. Between transfers the stream holds none.
+  readonly #pool: BufferPool;
+  #merge: Uint8Array | null = null;
   // What a read() cut at its `max` left of the plaintext it had (a view of the buffers above).
   #rest: Uint8Array | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -65,6 +65,7 @@ export class VmessBodyStream implements ByteStream {
     this.#prelude = parts.prelude;
     this.#prefix = parts.prefix && parts.prefix.length > 0 ? parts.prefix : null;
     this.#noTerminator = parts.noTerminator ?? false;
+    this.#pool = parts.pool ?? bufferPool;
     if (parts.initial && parts.initial.length > 0) this.#feed(parts.initial);
     if (this.#prefix && parts.flushAfterMs !== undefined) {
       // Server-first protocols need the header before any client data exists.
@@ -100,6 +101,7 @@ export class VmessBodyStream implements ByteStream {
    * kept for the next read). Valid until the next read().
    */
   async read(max?: number): Promise<Uint8Array | null> {
+    if (this.#rest === null) this.#giveBackMerge(); // the caller is done with the last read's bytes
     const out = this.#rest ?? await this.#next();
     this.#rest = null;
     if (out === null || max === undefined || out.length <= max) return out;
@@ -138,7 +140,7 @@ export class VmessBodyStream implements ByteStream {
   }
 
   // Every plaintext `reader` can decode now: a single one as it is, several merged into one
-  // reused array (about one read of a bulk flow; it shrinks again when merges get small).
+  // borrowed array (about one read of a bulk flow).
   #drain(reader: BodyReader): Uint8Array | null {
     if (reader.framing === "chunks") return this.#drainChunks(reader);
     const first = reader.next();
@@ -151,20 +153,30 @@ export class VmessBodyStream implements ByteStream {
       parts.push(next);
       total += next.length;
     }
-    const out = this.#merge.get(total);
+    const out = this.#borrowMerge(total);
     let o = 0;
     for (const p of parts) {
       out.set(p, o);
       o += p.length;
     }
-    return out;
+    return out.subarray(0, total);
   }
 
-  // Sealed chunks are opened straight into the reused merge array: no array per chunk, no copy.
+  #borrowMerge(n: number): Uint8Array {
+    this.#giveBackMerge();
+    return this.#merge = this.#pool.borrow(n);
+  }
+
+  #giveBackMerge(): void {
+    if (this.#merge) this.#pool.giveBack(this.#merge);
+    this.#merge = null;
+  }
+
+  // Sealed chunks are opened straight into the merge array: no array per chunk, no copy.
   #drainChunks(reader: BodyReader): Uint8Array | null {
     const room = reader.buffered;
     if (room === 0) return null;
-    const out = this.#merge.get(room);
+    const out = this.#borrowMerge(room);
     let o = 0;
     for (let n = reader.nextInto(out, o); n > 0; n = reader.nextInto(out, o)) o += n;
     return o > 0 ? out.subarray(0, o) : null;
@@ -180,25 +192,23 @@ export class VmessBodyStream implements ByteStream {
     // bytes are sent: one write stays in flight, and the wait is for the one before it. A raw
     // body's wire is `data` itself, though: that one must be sent before the caller gets it back.
     const previous = this.#inFlight;
-    const wire = this.#writer.write(data, this.#wireBuffer(data.length));
-    const sending = this.#send(wire);
-    this.#inFlight = sending;
-    this.#writesRunning++;
+    const need = this.#writer.capacity(data.length);
+    const into = need > 0 ? this.#pool.borrow(need) : undefined;
+    let wire: Uint8Array;
     try {
-      await (wire.buffer === data.buffer ? sending : previous);
-    } finally {
-      this.#writesRunning--;
+      wire = this.#writer.write(data, into);
+    } catch (e) {
+      if (into) this.#pool.giveBack(into);
+      throw e;
     }
-  }
-
-  // The next wire buffer in turn, large enough for `n` plaintext bytes; none if another write()
-  // is still running (its buffer could still be on the socket) or the body needs none.
-  #wireBuffer(n: number): Uint8Array | undefined {
-    const need = this.#writer.capacity(n);
-    if (need === 0 || this.#writesRunning > 0) return undefined;
-    const turn = this.#turn;
-    this.#turn ^= 1;
-    return this.#wireBuffers[turn].get(need);
+    const sending = this.#send(wire);
+    // Given back once the transport has taken every byte, or failed (then nothing sends it).
+    if (into) {
+      const giveBack = () => this.#pool.giveBack(into);
+      sending.then(giveBack, giveBack);
+    }
+    this.#inFlight = sending;
+    await (wire.buffer === data.buffer ? sending : previous);
   }
 
   // Writes are chained: a flush() timer may run while the relay writes, and TcpStream.write
@@ -246,5 +256,8 @@ export class VmessBodyStream implements ByteStream {
     // read or write fails cleanly with CryptoError "disposed".
     this.#writer.dispose();
     this.#reader?.dispose();
+    // The last read's bytes may still be in use (a relay writing them on): their array is left
+    // to the GC rather than lent to another connection.
+    this.#merge = null;
   }
 }
