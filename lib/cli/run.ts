@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG } from "./default_config.ts";
 import { describeCrypto } from "../crypto/mod.ts";
 import { startupLine } from "./startup_line.ts";
 import { ignoreSighup } from "./sighup.ts";
+import { startHousekeeping } from "../app/memory.ts";
 
 /** How long live connections may finish after a stop signal. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -76,8 +77,11 @@ export async function runCommand(
     throw e;
   }
   logger.warning(`denoray started with ${source}; crypto: ${describeCrypto()}`);
+  // Buffers and heap pages a load left behind go back to the OS once it has passed.
+  const housekeeping = startHousekeeping({ logger });
   // A listener that dies for good ends the process non-zero, so its supervisor restarts it.
   const end = await Promise.race([stopped, instance.failure]);
+  housekeeping.stop();
   for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
   stopIgnoringSighup();
   if (end instanceof Error) {
