@@ -5,7 +5,13 @@
  * `--out DIR` picks the directory, `--dry-run` prints the commands instead of running them.
  * deno compile downloads Deno's runtime base (denort) per target, so it needs the network.
  */
-import { PERMISSION_FLAGS, RELEASE_TARGETS, type ReleaseTarget, UNSTABLE_FLAGS } from "./flags.ts";
+import {
+  PERMISSION_FLAGS,
+  RELEASE_TARGETS,
+  type ReleaseTarget,
+  RUNTIME_FLAGS,
+  UNSTABLE_FLAGS,
+} from "./flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -15,6 +21,7 @@ export function compileArgs(output: string, target?: ReleaseTarget): string[] {
     "compile",
     ...PERMISSION_FLAGS,
     ...UNSTABLE_FLAGS,
+    ...RUNTIME_FLAGS,
     ...(target ? ["--target", target] : []),
     "--output",
     output,

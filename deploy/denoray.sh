@@ -2,7 +2,8 @@
 # denoray launcher (release directory): runs the bundle beside it on the Deno runtime beside it,
 # offline, with the permissions denoray needs: the network (with UDP), reading config files,
 # writing log files and its replay state, the environment variables its command-line library
-# reads and DENORAY_STATE_DIR (where the replay state is kept across restarts, if set).
+# reads and DENORAY_STATE_DIR (where the replay state is kept across restarts, if set); V8's heap
+# sized for a long-running proxy (deploy/flags.ts says why).
 #   ./denoray run -c config.json     ./denoray test -c config.json     ./denoray --help
 set -eu
 here=$(dirname "$(readlink -f "$0")")
@@ -10,6 +11,7 @@ here=$(dirname "$(readlink -f "$0")")
 [ -t 2 ] || export NO_COLOR=1
 export DENO_NO_UPDATE_CHECK=1
 exec "$here/bin/deno" run --no-config --no-lock --no-remote --no-npm --no-prompt \
+  --v8-flags=--max-semi-space-size=8,--heap-growing-percent=20 \
   --unstable-net --allow-net --allow-read --allow-write --allow-ffi \
   --allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE,DENORAY_STATE_DIR,STATE_DIRECTORY,DENORAY_CRYPTO,DENORAY_LIBCRYPTO,V2RAY_LOCATION_ASSET,V2RAY_LOCATION_CONFDIR \
   "$here/lib/denoray.js" "$@"

@@ -22,6 +22,18 @@ export const PERMISSION_FLAGS = [
 /** UDP sockets (Deno.listenDatagram) are still behind this flag in Deno 2.9. */
 export const UNSTABLE_FLAGS = ["--unstable-net"] as const;
 
+/**
+ * V8's heap for a long-running proxy: a young generation of at most 8 MiB per semi-space (V8
+ * grows it to 16 MiB or more under a burst of connections and keeps it), and an old generation
+ * that is collected once it grows by 20 % (V8 lets it grow by up to 4× between collections).
+ * Under 1,000 concurrent tunnels this took the server's growth per tunnel from ~180 to ~75–85 KiB
+ * at no measurable cost in CPU per MB, ~5 % in CPU per connection (see the README's Memory).
+ */
+export const V8_FLAGS = ["--max-semi-space-size=8", "--heap-growing-percent=20"] as const;
+
+/** The V8 flags as the one Deno flag that carries them. */
+export const RUNTIME_FLAGS = [`--v8-flags=${V8_FLAGS.join(",")}`] as const;
+
 /** The targets a release compiles for: linux x64/arm64, macOS x64/arm64, Windows x64. */
 export const RELEASE_TARGETS = [
   "x86_64-unknown-linux-gnu",

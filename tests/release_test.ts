@@ -7,7 +7,12 @@ import { parse } from "yaml";
 import { assert, assertEquals } from "./assert.ts";
 import { runToEnd } from "./helpers/process.ts";
 import { UNIT_PATH, unitDirectives } from "./helpers/release.ts";
-import { PERMISSION_FLAGS, RELEASE_TARGETS, UNSTABLE_FLAGS } from "../deploy/flags.ts";
+import {
+  PERMISSION_FLAGS,
+  RELEASE_TARGETS,
+  RUNTIME_FLAGS,
+  UNSTABLE_FLAGS,
+} from "../deploy/flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -87,7 +92,9 @@ Deno.test("release binaries: every target compiles with the launcher's flags; th
     const exe = t.includes("windows") ? ".exe" : "";
     assertEquals(
       lines[i],
-      `deno compile ${[...PERMISSION_FLAGS, ...UNSTABLE_FLAGS].join(" ")} --target ${t} ` +
+      `deno compile ${
+        [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...RUNTIME_FLAGS].join(" ")
+      } --target ${t} ` +
         `--output release/denoray-${version}-${t}${exe} main.ts`,
     );
   }
@@ -95,18 +102,18 @@ Deno.test("release binaries: every target compiles with the launcher's flags; th
   const launcher = (await Deno.readTextFile(`${ROOT}deploy/denoray.sh`)).replace(/\\\n\s*/g, " ");
   const exec = /exec "\$here\/bin\/deno" run (.*) "\$here\/lib\/denoray\.js" "\$@"/.exec(launcher);
   assert(exec, "the launcher's exec line");
-  const flags = exec[1].split(/\s+/).filter((f) =>
-    f.startsWith("--allow-") || f.startsWith("--unstable")
-  );
-  assertEquals(flags.sort(), [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS].sort());
+  const ours = (f: string) =>
+    f.startsWith("--allow-") || f.startsWith("--unstable") || f.startsWith("--v8-flags");
+  const flags = exec[1].split(/\s+/).filter(ours);
+  assertEquals(flags.sort(), [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...RUNTIME_FLAGS].sort());
   // The unit: the same, with reading and writing scoped to its own directories.
   const unitExec = unitDirectives(await Deno.readTextFile(UNIT_PATH))
     .find(([k]) => k === "ExecStart")![1].split(/\s+/)
-    .filter((f) => f.startsWith("--allow-") || f.startsWith("--unstable"));
+    .filter(ours);
   assertEquals(
     unitExec.map((f) =>
       f.replace(/=\/(etc|var\/log)\/denoray,\/var\/lib\/denoray(,\/usr\/[a-z0-9/]+)*$/, "")
     ).sort(),
-    [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS].sort(),
+    [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...RUNTIME_FLAGS].sort(),
   );
 });

@@ -1,4 +1,5 @@
 /** Starting the two programs under test, each on a V2Ray-format config, and reading their RSS. */
+import { RUNTIME_FLAGS } from "../../deploy/flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -34,7 +35,11 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} did not open`);
 }
 
-/** Starts `impl` on `config` and waits for `port`; `denoFlags` go to `deno run` (e.g. --cpu-prof). */
+/**
+ * Starts `impl` on `config` and waits for `port`; `denoFlags` go to `deno run` (e.g. --cpu-prof).
+ * denoray runs from this checkout with the release's V8 flags (deploy/flags.ts), so figures are
+ * those of the launcher and the unit.
+ */
 export async function start(
   impl: Impl,
   config: unknown,
@@ -51,7 +56,17 @@ export async function start(
       stdin: "null",
     })
     : new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--unstable-net", ...denoFlags, `${ROOT}main.ts`, "run", "-c", path],
+      args: [
+        "run",
+        "-A",
+        "--unstable-net",
+        ...RUNTIME_FLAGS,
+        ...denoFlags,
+        `${ROOT}main.ts`,
+        "run",
+        "-c",
+        path,
+      ],
       stdout: "null",
       stderr: "null",
       stdin: "null",
