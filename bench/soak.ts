@@ -1,12 +1,13 @@
 /**
  * `deno task soak [-- --tunnels 1000 --rounds 5 --bytes 65536 --idle 20 --impl denoray]`: many
  * tunnels at once, round after round, every byte checked, descriptors back to where they were
- * after each round, memory at the peak and after an idle wait. Exits 1 if a byte or a descriptor
- * did not come back.
+ * after each round; memory per tunnel at the peak, and how much of the growth was given back
+ * while idle after the load (read once a second). Exits 1 if a byte or a descriptor did not come
+ * back.
  */
 import { parseArgs } from "node:util";
 import type { Impl } from "./lib/procs.ts";
-import { soak } from "./lib/soak.ts";
+import { returnedPercent, soak } from "./lib/soak.ts";
 
 // `deno task soak -- --tunnels 10` passes the "--" on: drop it.
 const { values } = parseArgs({
@@ -33,16 +34,21 @@ console.log(
     `${plan.bytes} bytes down and ${Math.floor(plan.bytes / 10)} up each, ${plan.security}`,
 );
 const r = await soak(plan, (line) => console.log(line));
-const peak = (k: "client" | "server") => Math.max(...r.rounds.map((x) => x.peakKiB[k]));
+const most = (k: "client" | "server", f: "peakKiB" | "maxKiB") =>
+  Math.max(...r.rounds.map((x) => x[f][k]));
 for (const k of ["client", "server"] as const) {
-  const grown = peak(k) - r.baselineKiB[k];
+  const base = r.baselineKiB[k], peak = most(k, "maxKiB");
+  const per = (v: number) => ((v - base) / plan.tunnels).toFixed(1);
+  const returned = r.afterTimeline
+    .map((p, i) => ({ s: i + 1, pct: returnedPercent(base, peak, p[k]) }))
+    .filter(({ s }) => s % 5 === 0 || s === r.afterTimeline.length)
+    .map(({ s, pct }) => `${pct}% after ${s} s`);
   console.log(
-    `${k}: baseline ${r.baselineKiB[k]} KiB, peak ${peak(k)} KiB ` +
-      `(${(grown / plan.tunnels).toFixed(1)} KiB per open tunnel), ` +
-      `${r.afterKiB[k]} KiB after ${plan.idleSeconds} s idle ` +
-      `(${
-        grown > 0 ? Math.round(100 * (peak(k) - r.afterKiB[k]) / grown) : 100
-      }% of the growth returned)`,
+    `${k}: baseline ${base} KiB, at most ${peak} KiB while running (${per(peak)} KiB per ` +
+      `tunnel), ${most(k, "peakKiB")} KiB with a round's tunnels all open ` +
+      `(${per(most(k, "peakKiB"))} KiB per tunnel); ${r.afterKiB[k]} KiB after ` +
+      `${plan.idleSeconds} s idle` +
+      (returned.length > 0 ? ` (growth given back: ${returned.join(", ")})` : ""),
   );
 }
 console.log(r.ok ? "soak: ok" : "soak: FAILED");

@@ -1,7 +1,8 @@
 /**
  * The soak: many tunnels at once through a client → VMess → server pair, round after round, every
  * byte checked; after each round the descriptors of both proxies must come back to where they
- * started, and memory is read at the peak (every tunnel open) and after the load.
+ * started. Memory: the RSS of both proxies is sampled while a round runs (its highest is the load's
+ * peak), read again with every tunnel of the round open, and once a second after the last round.
  */
 import { clientConfig, serverConfig } from "./configs.ts";
 import { freePort, type Impl, rssKiB, start } from "./procs.ts";
@@ -18,16 +19,24 @@ export interface SoakPlan {
   readonly bytes: number;
   /** VMess security. */
   readonly security: string;
-  /** Seconds to wait idle after the last round before reading memory again. */
+  /** Seconds to wait idle after the last round, reading memory once a second. */
   readonly idleSeconds: number;
+}
+
+/** RSS of the client and the server, KiB. */
+export interface RssPair {
+  readonly client: number;
+  readonly server: number;
 }
 
 /** One round's findings. */
 export interface SoakRound {
   /** Tunnels whose bytes came back wrong or short (must be 0). */
   readonly failed: number;
-  /** RSS of the client and server with every tunnel open, KiB. */
-  readonly peakKiB: { readonly client: number; readonly server: number };
+  /** RSS of the client and server with every tunnel open (their transfers done), KiB. */
+  readonly peakKiB: RssPair;
+  /** The highest RSS of each sampled (every 50 ms) while the round ran, KiB. */
+  readonly maxKiB: RssPair;
   /** Milliseconds until both proxies were back to their starting descriptor count. */
   readonly settleMs: number;
 }
@@ -35,11 +44,13 @@ export interface SoakRound {
 /** A whole soak's findings. */
 export interface SoakResult {
   /** RSS before the first round, KiB. */
-  readonly baselineKiB: { readonly client: number; readonly server: number };
+  readonly baselineKiB: RssPair;
   /** Each round. */
   readonly rounds: readonly SoakRound[];
   /** RSS after the idle wait, KiB. */
-  readonly afterKiB: { readonly client: number; readonly server: number };
+  readonly afterKiB: RssPair;
+  /** RSS 1, 2, … idleSeconds seconds after the last round's tunnels closed, KiB. */
+  readonly afterTimeline: readonly RssPair[];
   /** Whether every byte was right and descriptors came back after every round. */
   readonly ok: boolean;
 }
@@ -168,6 +179,31 @@ async function settle(pids: readonly number[], counts: readonly number[]): Promi
   return null;
 }
 
+/** Samples the RSS of two processes every 50 ms until stopped; the highest of each. */
+function rssSampler(pids: readonly [number, number]): { stop(): Promise<RssPair> } {
+  const max = [0, 0];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const now = await Promise.all(pids.map((p) => rssKiB(p).catch(() => 0)));
+      for (let i = 0; i < 2; i++) max[i] = Math.max(max[i], now[i]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { client: max[0], server: max[1] };
+    },
+  };
+}
+
+/** The part of a process's growth since `base` that is gone again at `now`, percent. */
+export function returnedPercent(base: number, peak: number, now: number): number {
+  return peak > base ? Math.round(100 * (peak - now) / (peak - base)) : 100;
+}
+
 /** Runs a soak; `log` gets one line per round. */
 export async function soak(plan: SoakPlan, log: (line: string) => void): Promise<SoakResult> {
   await using target = new DownloadServer(Math.floor(plan.bytes / 10));
@@ -187,6 +223,7 @@ export async function soak(plan: SoakPlan, log: (line: string) => void): Promise
   const rounds: SoakRound[] = [];
   let ok = true;
   for (let r = 0; r < plan.rounds; r++) {
+    const sampler = rssSampler([client.pid, server.pid]);
     const results = await Promise.allSettled(
       Array.from(
         { length: plan.tunnels },
@@ -194,23 +231,33 @@ export async function soak(plan: SoakPlan, log: (line: string) => void): Promise
       ),
     );
     const peakKiB = { client: await rssKiB(client.pid), server: await rssKiB(server.pid) };
+    const sampled = await sampler.stop();
+    const maxKiB = {
+      client: Math.max(sampled.client, peakKiB.client),
+      server: Math.max(sampled.server, peakKiB.server),
+    };
     let failed = 0;
     for (const res of results) {
       if (res.status === "fulfilled") res.value.close();
       else failed++;
     }
     const settleMs = await settle(pids, fdBase.map((n) => n + 2));
-    rounds.push({ failed, peakKiB, settleMs: settleMs ?? Infinity });
+    rounds.push({ failed, peakKiB, maxKiB, settleMs: settleMs ?? Infinity });
     if (failed > 0 || settleMs === null) ok = false;
     log(
       `round ${r + 1}: ${
         plan.tunnels - failed
       }/${plan.tunnels} tunnels intact; RSS with all open ` +
-        `${peakKiB.client} / ${peakKiB.server} KiB (client / server); descriptors back in ` +
+        `${peakKiB.client} / ${peakKiB.server} KiB (client / server; at most ${maxKiB.client} / ` +
+        `${maxKiB.server} while running); descriptors back in ` +
         `${settleMs === null ? "never (30 s)" : `${Math.round(settleMs)} ms`}`,
     );
   }
-  if (plan.idleSeconds > 0) await new Promise((r) => setTimeout(r, plan.idleSeconds * 1000));
+  const afterTimeline: RssPair[] = [];
+  for (let t = 0; t < plan.idleSeconds; t++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    afterTimeline.push({ client: await rssKiB(client.pid), server: await rssKiB(server.pid) });
+  }
   const afterKiB = { client: await rssKiB(client.pid), server: await rssKiB(server.pid) };
-  return { baselineKiB, rounds, afterKiB, ok };
+  return { baselineKiB, rounds, afterKiB, afterTimeline, ok };
 }
