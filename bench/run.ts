@@ -1,12 +1,18 @@
 /**
- * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]`:
- * denoray against V2Ray 4.34 on this machine, in one run, every client → server pair.
+ * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
+ * [--memory-only | --no-memory]`: denoray against V2Ray 4.34 on this machine, in one run, every
+ * client → server pair; then memory under load: v2ray → v2ray and denoray → denoray each carry
+ * 1,000 concurrent 64 KiB downloads (aes-128-gcm, two rounds; --quick: 200, one round), and the
+ * RSS growth per tunnel at the peak and how much of it each process gives back while idle after
+ * (read once a second for 30 s) are reported. `--memory-only` runs only that part,
+ * `--no-memory` skips it.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
-import { formatTable, type Row } from "./lib/report.ts";
+import { formatMemoryTable, formatTable, type MemoryRow, type Row } from "./lib/report.ts";
+import { returnedPercent, soak } from "./lib/soak.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
@@ -21,6 +27,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
+    "memory-only": { type: "boolean", default: false },
+    "no-memory": { type: "boolean", default: false },
   },
 });
 const quick = values.quick!;
@@ -32,6 +40,9 @@ const plan = quick
     rateSeconds: 1,
     idle: 200,
     securities: ["chacha20-poly1305"],
+    loadTunnels: 200,
+    loadRounds: 1,
+    loadIdle: 30,
   }
   : {
     runs: 3,
@@ -40,6 +51,9 @@ const plan = quick
     rateSeconds: 3,
     idle: 1000,
     securities: ["aes-128-gcm", "chacha20-poly1305", "none"],
+    loadTunnels: 1000,
+    loadRounds: 2,
+    loadIdle: 30,
   };
 const securities = values.securities?.split(",") ?? plan.securities;
 const pairs = values.pairs
@@ -94,6 +108,37 @@ async function measure(
   };
 }
 
+/** Memory under load of `impl` → `impl`: a soak, read as growth per tunnel and what came back. */
+async function memoryUnderLoad(impl: Impl): Promise<MemoryRow> {
+  const r = await soak({
+    impl,
+    tunnels: plan.loadTunnels,
+    rounds: plan.loadRounds,
+    bytes: 65536,
+    security: "aes-128-gcm",
+    idleSeconds: plan.loadIdle,
+  }, () => {});
+  const side = (k: "client" | "server") => {
+    const base = r.baselineKiB[k], peak = Math.max(...r.rounds.map((x) => x.maxKiB[k]));
+    return {
+      perTunnel: (peak - base) / plan.loadTunnels,
+      returned: r.afterTimeline
+        .map((p, i) => ({ seconds: i + 1, percent: returnedPercent(base, peak, p[k]) }))
+        .filter(({ seconds }) => seconds % 10 === 0 || seconds === 5),
+    };
+  };
+  const server = side("server"), client = side("client");
+  return {
+    pair: `${impl} → ${impl}`,
+    tunnels: plan.loadTunnels,
+    serverKiBPerTunnel: server.perTunnel,
+    clientKiBPerTunnel: client.perTunnel,
+    serverReturned: server.returned,
+    clientReturned: client.returned,
+    failed: r.rounds.reduce((n, x) => n + x.failed, 0),
+  };
+}
+
 async function machine() {
   const text = (cmd: string, args: string[]) =>
     new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output()
@@ -113,12 +158,24 @@ async function machine() {
 const started = performance.now();
 const rows: Row[] = [];
 await using echo = new Echo();
-for (const security of securities) {
-  for (const [client, server] of pairs) {
+if (!values["memory-only"]) {
+  for (const security of securities) {
+    for (const [client, server] of pairs) {
+      try {
+        rows.push(await measure(client, server, security, echo.port));
+      } catch (e) {
+        rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+      }
+    }
+  }
+}
+const memoryRows: MemoryRow[] = [];
+if (!values["no-memory"]) {
+  for (const impl of ["v2ray", "denoray"] as const) {
     try {
-      rows.push(await measure(client, server, security, echo.port));
+      memoryRows.push(await memoryUnderLoad(impl));
     } catch (e) {
-      rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+      memoryRows.push({ pair: `${impl} → ${impl}`, error: (e as Error).message });
     }
   }
 }
@@ -126,9 +183,31 @@ const info = await machine();
 console.log(
   `machine: ${info.cores} cores, ${info.cpu}; Deno ${info.deno}; ${info.v2ray}; ${info.mode} run`,
 );
-console.log(formatTable(rows));
+if (rows.length > 0) console.log(formatTable(rows));
+if (memoryRows.length > 0) {
+  console.log(
+    `\nmemory under load: ${plan.loadTunnels} concurrent 64 KiB downloads, aes-128-gcm, ` +
+      `${plan.loadRounds} round(s); RSS growth per tunnel at the peak, share given back while idle`,
+  );
+  console.log(formatMemoryTable(memoryRows));
+}
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
-await Deno.writeTextFile(
-  new URL("./results.json", import.meta.url),
-  JSON.stringify({ machine: info, rows }, null, 2) + "\n",
+// A partial run (--memory-only, --no-memory) keeps the other part of the last results.
+interface Results {
+  readonly machine?: unknown;
+  readonly rows?: Row[];
+  readonly memoryUnderLoad?: { readonly machine: unknown; readonly rows: MemoryRow[] };
+}
+const resultsUrl = new URL("./results.json", import.meta.url);
+const last: Results = await Deno.readTextFile(resultsUrl).then(
+  (t) => JSON.parse(t) as Results,
+  () => ({}),
 );
+const results: Results = {
+  machine: rows.length > 0 ? info : last.machine,
+  rows: rows.length > 0 ? rows : last.rows ?? [],
+  memoryUnderLoad: memoryRows.length > 0
+    ? { machine: info, rows: memoryRows }
+    : last.memoryUnderLoad,
+};
+await Deno.writeTextFile(resultsUrl, JSON.stringify(results, null, 2) + "\n");

@@ -11,7 +11,7 @@ here=$(dirname "$(readlink -f "$0")")
 [ -t 2 ] || export NO_COLOR=1
 export DENO_NO_UPDATE_CHECK=1
 exec "$here/bin/deno" run --no-config --no-lock --no-remote --no-npm --no-prompt \
-  --v8-flags=--max-semi-space-size=8,--heap-growing-percent=20 \
+  --v8-flags=--max-semi-space-size=8,--heap-growing-percent=20,--expose-gc \
   --unstable-net --allow-net --allow-read --allow-write --allow-ffi \
   --allow-env=NO_COLOR,FORCE_COLOR,CLICOLOR_FORCE,DENORAY_STATE_DIR,STATE_DIRECTORY,DENORAY_CRYPTO,DENORAY_LIBCRYPTO,V2RAY_LOCATION_ASSET,V2RAY_LOCATION_CONFDIR \
   "$here/lib/denoray.js" "$@"

@@ -2,9 +2,11 @@
 import { assert, assertEquals } from "./assert.ts";
 import { BufferPool } from "../lib/core/buffer_pool.ts";
 import {
+  COLLECT_AFTER_GROWTH,
   glibcTrim,
   type MemoryFigures,
   MIN_TRIM_GAP_MS,
+  QUIET_BORROWS,
   startHousekeeping,
   TRIM_AFTER_FREED,
 } from "../lib/app/memory.ts";
@@ -19,6 +21,7 @@ function harness() {
     pool,
     usage: () => figures,
     trim: () => trims++,
+    collect: null,
     now: () => clock,
   });
   return {
@@ -60,13 +63,48 @@ Deno.test("housekeeping: a trim once V8 has freed enough since its peak, then no
 Deno.test("housekeeping: every look shrinks the pool; no trim function, no trim", () => {
   const pool = new BufferPool();
   let figures: MemoryFigures = { rss: 0, heapTotal: 100 * MiB, external: 0 };
-  const h = startHousekeeping({ pool, usage: () => figures, trim: null, now: () => 1e9 });
+  const h = startHousekeeping({
+    pool,
+    usage: () => figures,
+    trim: null,
+    collect: null,
+    now: () => 1e9,
+  });
   try {
     pool.giveBack(pool.borrow(8192));
     h.tick(); // marks it unused
     figures = { rss: 0, heapTotal: 0, external: 0 };
     assert(!h.tick(), "no way to trim");
     assertEquals(pool.stats().free, 0, "the unused array was dropped");
+  } finally {
+    h.stop();
+  }
+});
+
+Deno.test("housekeeping: once the data path is quiet after V8 grew, one collection, then a trim", () => {
+  const pool = new BufferPool();
+  let figures: MemoryFigures = { rss: 0, heapTotal: 20 * MiB, external: 0 };
+  const calls: string[] = [];
+  const h = startHousekeeping({
+    pool,
+    usage: () => figures,
+    trim: () => calls.push("trim"),
+    collect: () => {
+      calls.push("collect");
+      figures = { rss: 0, heapTotal: 22 * MiB, external: 1 * MiB };
+    },
+    now: () => 1e9,
+  });
+  try {
+    figures = { rss: 0, heapTotal: 60 * MiB, external: 20 * MiB }; // a load
+    for (let i = 0; i < QUIET_BORROWS; i++) pool.giveBack(pool.borrow(4096));
+    h.tick();
+    assertEquals(calls, [], "busy: V8 collects when it likes");
+    h.tick();
+    assertEquals(calls, ["collect", "trim"], "quiet and grown: collected, then trimmed");
+    figures = { rss: 0, heapTotal: 22 * MiB + COLLECT_AFTER_GROWTH - 1, external: 1 * MiB };
+    h.tick();
+    assertEquals(calls.length, 2, "not grown enough since to collect again");
   } finally {
     h.stop();
   }

@@ -48,3 +48,41 @@ export function formatTable(rows: readonly Row[]): string {
   });
   return [head, sep, ...lines].join("\n");
 }
+
+/** Memory under load of one implementation pair (client and server the same). */
+export interface MemoryRow {
+  readonly pair: string;
+  /** Tunnels open at once. */
+  readonly tunnels?: number;
+  /** Server and client RSS growth per tunnel at the load's peak, KiB. */
+  readonly serverKiBPerTunnel?: number;
+  readonly clientKiBPerTunnel?: number;
+  /** Share of the server's and client's growth given back after each listed idle time, %. */
+  readonly serverReturned?: readonly { readonly seconds: number; readonly percent: number }[];
+  readonly clientReturned?: readonly { readonly seconds: number; readonly percent: number }[];
+  /** Tunnels whose bytes came back wrong or short. */
+  readonly failed?: number;
+  /** Why the row has no figures. */
+  readonly error?: string;
+}
+
+/** A Markdown table of memory under load; ratios are against the v2ray → v2ray row. */
+export function formatMemoryTable(rows: readonly MemoryRow[]): string {
+  const base = rows.find((r) => r.pair === "v2ray → v2ray" && !r.error);
+  const ratio = (v: number, b: number | undefined) => b ? ` (${(v / b).toFixed(2)}×)` : "";
+  const returned = (xs: MemoryRow["serverReturned"]) =>
+    (xs ?? []).map((x) => `${x.percent}% at ${x.seconds} s`).join(", ");
+  const head = "| pair | tunnels | server KiB/tunnel | client KiB/tunnel | server given back | " +
+    "client given back | failed |";
+  const sep = "| --- | --- | --- | --- | --- | --- | --- |";
+  const lines = rows.map((r) =>
+    r.error
+      ? `| ${r.pair} | – | – | – | – | – | – | (${r.error})`
+      : `| ${r.pair} | ${r.tunnels} | ${r.serverKiBPerTunnel!.toFixed(1)}${
+        ratio(r.serverKiBPerTunnel!, base?.serverKiBPerTunnel)
+      } | ${r.clientKiBPerTunnel!.toFixed(1)}${
+        ratio(r.clientKiBPerTunnel!, base?.clientKiBPerTunnel)
+      } | ${returned(r.serverReturned)} | ${returned(r.clientReturned)} | ${r.failed} |`
+  );
+  return [head, sep, ...lines].join("\n");
+}

@@ -1,9 +1,11 @@
 /**
  * Memory housekeeping of a running process. Every few seconds the shared buffer pool drops the
- * arrays no connection borrowed since the last look; and when V8 has just freed a good deal (a
- * collection after a load), glibc's malloc is asked to hand its free pages back to the OS.
- * glibc keeps freed memory mapped for reuse, and the arrays of a thousand tunnels leave holes it
- * cannot shrink past, so without `malloc_trim` a process's RSS stays at its peak for good.
+ * arrays no connection borrowed since the last look. When the data path has gone quiet after V8
+ * grew by a good deal, V8 is asked for a full collection (where the runtime exposes `gc`, as the
+ * launcher's --expose-gc does; otherwise V8's own idle collection comes 15–30 s later). When V8
+ * has freed a good deal either way, glibc's malloc is asked to hand its free pages back to the
+ * OS: glibc keeps freed memory mapped for reuse, and the arrays of a thousand tunnels leave holes
+ * it cannot shrink past, so without `malloc_trim` a process's RSS stays at its peak for good.
  */
 import { type BufferPool, bufferPool } from "../core/buffer_pool.ts";
 import type { Logger } from "../log/mod.ts";
@@ -16,6 +18,12 @@ export const TRIM_AFTER_FREED = 8 * 1024 * 1024;
 
 /** The least time between two trims, ms (a trim under load only makes pages fault back in). */
 export const MIN_TRIM_GAP_MS = 15_000;
+
+/** What V8 must have grown by since its low point before a quiet look collects, bytes. */
+export const COLLECT_AFTER_GROWTH = 32 * 1024 * 1024;
+
+/** Buffer borrows between two looks below which the data path counts as quiet. */
+export const QUIET_BORROWS = 64;
 
 /** The parts of Deno.memoryUsage() the housekeeping reads, bytes. */
 export interface MemoryFigures {
@@ -35,6 +43,8 @@ export interface HousekeepingOptions {
   readonly usage?: () => MemoryFigures;
   /** Hands free heap pages back to the OS; null where there is no way (default: glibc's). */
   readonly trim?: (() => void) | null;
+  /** A full V8 collection; null where there is none (default: `gc` when exposed). */
+  readonly collect?: (() => void) | null;
   /** Milliseconds now (default: performance.now). */
   readonly now?: () => number;
   /** Where a trim is reported, at debug level. */
@@ -73,20 +83,39 @@ export function glibcTrim(): (() => void) | null {
   };
 }
 
+/** V8's `gc` when the runtime exposes it (--expose-gc), as a full, memory-reducing collection. */
+export function exposedGc(): (() => void) | null {
+  const gc = (globalThis as { gc?: (options?: unknown) => void }).gc;
+  return gc ? () => gc({ type: "major", execution: "sync", flavor: "last-resort" }) : null;
+}
+
 /** Starts the housekeeping timer (unref'd: it never keeps the process alive). */
 export function startHousekeeping(opts: HousekeepingOptions = {}): Housekeeping {
   const pool = opts.pool ?? bufferPool;
   const usage = opts.usage ?? (() => Deno.memoryUsage());
   const trim = opts.trim === undefined ? glibcTrim() : opts.trim;
+  const collect = opts.collect === undefined ? exposedGc() : opts.collect;
   const now = opts.now ?? (() => performance.now());
   const held = (m: MemoryFigures) => m.heapTotal + m.external;
-  // The most V8 held since the last trim: what it let go of since is what malloc may hold free.
+  // The most V8 held since the last trim (what it let go of since is what malloc may hold free),
+  // and the least since the last collection here (what it grew by since is what a quiet look
+  // collects).
   let peak = held(usage());
+  let low = peak;
   let lastTrim = -Infinity;
+  let borrows = pool.stats().borrows;
   const tick = (): boolean => {
     pool.shrink();
-    const m = usage();
+    const quiet = pool.stats().borrows - borrows < QUIET_BORROWS;
+    borrows = pool.stats().borrows;
+    let m = usage();
     peak = Math.max(peak, held(m));
+    if (collect && quiet && held(m) - low >= COLLECT_AFTER_GROWTH) {
+      collect();
+      m = usage();
+      low = held(m);
+    }
+    low = Math.min(low, held(m));
     const freed = peak - held(m);
     if (!trim || freed < TRIM_AFTER_FREED || now() - lastTrim < MIN_TRIM_GAP_MS) return false;
     lastTrim = now();

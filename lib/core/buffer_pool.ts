@@ -12,7 +12,7 @@
 /** The size classes, ascending. */
 export const POOL_CLASSES: readonly number[] = (() => {
   const out: number[] = [];
-  for (let k = 12; k <= 17; k++) {
+  for (let k = 11; k <= 17; k++) {
     out.push(1 << k, (1 << k) + (1 << (k - 3)), (1 << k) + (1 << (k - 2)));
   }
   return out;
@@ -27,6 +27,8 @@ export const DEFAULT_POOL_KEEP = 64 * 1024 * 1024;
 export interface PoolStats {
   /** Arrays lent and not given back (also those whose borrower dropped them). */
   readonly lent: number;
+  /** Borrows ever, pooled or not: how busy the data path has been between two looks. */
+  readonly borrows: number;
   /** Arrays kept for the next borrower. */
   readonly free: number;
   /** Bytes of the kept arrays. */
@@ -44,6 +46,7 @@ export class BufferPool {
   // Weak, so an array whose borrower is dropped without giving it back is still collected.
   readonly #lent = new WeakSet<ArrayBuffer>();
   #lentCount = 0;
+  #borrows = 0;
   #freeBytes = 0;
 
   /** A pool that keeps at most `keep` bytes of free arrays. */
@@ -57,6 +60,7 @@ export class BufferPool {
    * still be pending, nor while a view of it handed to a caller may still be in use.
    */
   borrow(n: number): Uint8Array {
+    this.#borrows++;
     const c = classOf(n);
     if (c < 0) return new Uint8Array(n);
     const list = this.#free[c];
@@ -106,7 +110,7 @@ export class BufferPool {
   stats(): PoolStats {
     let free = 0;
     for (const l of this.#free) free += l.length;
-    return { lent: this.#lentCount, free, freeBytes: this.#freeBytes };
+    return { lent: this.#lentCount, borrows: this.#borrows, free, freeBytes: this.#freeBytes };
   }
 }
 

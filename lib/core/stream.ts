@@ -17,4 +17,9 @@ export interface ByteStream {
   closeWrite(): Promise<void>;
   /** Closes both directions and releases the resources; safe to call more than once. */
   close(): void;
+  /**
+   * Optional: the caller is done with the last read's bytes before it reads again, so the stream
+   * may reuse their array now (a decoder that has copied what it keeps says so).
+   */
+  release?(): void;
 }

@@ -6,7 +6,7 @@ import { type BufferPool, bufferPool } from "../core/buffer_pool.ts";
 export const DEFAULT_READ_BUFFER = 64 * 1024;
 
 /** The read buffer every connection keeps: the one an idle or interactive connection reads into. */
-export const MIN_READ_BUFFER = 4 * 1024;
+export const MIN_READ_BUFFER = 2 * 1024;
 
 /**
  * A ByteStream on a Deno.Conn; read() returns a view valid until the next read. A read that waits
@@ -48,9 +48,7 @@ export class TcpStream implements ByteStream {
   /** Next bytes (a view valid until the next read, at most `max`), or null at EOF or after close. */
   async read(max?: number): Promise<Uint8Array | null> {
     if (this.#closed) return null;
-    // Reading again means the caller is done with the last read's bytes.
-    if (this.#out !== this.#own && this.#out) this.#pool.giveBack(this.#out);
-    this.#out = null;
+    this.release(); // reading again means the caller is done with the last read's bytes
     const buf = this.#bulk && this.#max > this.#own.length
       ? this.#pool.borrow(this.#max).subarray(0, this.#max)
       : this.#own;
@@ -76,6 +74,12 @@ export class TcpStream implements ByteStream {
     else if (n < into.length) this.#bulk = false;
     this.#out = buf;
     return buf.subarray(0, n);
+  }
+
+  /** The caller is done with the last read's bytes: a borrowed array goes back now. */
+  release(): void {
+    if (this.#out !== this.#own && this.#out) this.#pool.giveBack(this.#out);
+    this.#out = null;
   }
 
   // A read ended with no bytes handed out: its array is free again (and the own one too once the

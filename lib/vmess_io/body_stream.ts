@@ -114,7 +114,16 @@ export class VmessBodyStream implements ByteStream {
       if (!this.#prelude) {
         const reader = this.#body();
         const plaintext = reader.packet ? reader.next() : this.#drain(reader);
-        if (plaintext !== null) return plaintext;
+        if (plaintext !== null) {
+          if (!reader.packet && reader.framing === "chunks") {
+            // Chunks were opened into the merge array and what is queued is a partial chunk:
+            // copied now, the transport's array goes back while the caller sends the plaintext
+            // on (to a slow reader, that can take a while).
+            reader.detach();
+            this.#transport.release?.();
+          }
+          return plaintext;
+        }
         if (reader.finished) return null;
         // What is still queued may be a view of the transport's buffer, which the read reuses.
         reader.detach();
