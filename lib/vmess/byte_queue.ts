@@ -17,6 +17,8 @@ export class ByteQueue {
   #first = 0;
   #offset = 0;
   #length = 0;
+  // Whether every queued byte is in an array of the queue's own (detached, nothing pushed since).
+  #owned = true;
 
   /** Bytes waiting. */
   get length(): number {
@@ -26,6 +28,7 @@ export class ByteQueue {
   /** Appends `bytes` without copying; the caller must not modify them afterwards. */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
+    this.#owned = false;
     this.#bufs.push(bytes);
     this.#length += bytes.length;
   }
@@ -85,7 +88,8 @@ export class ByteQueue {
    * may be reused by their owner (a socket's read buffer). Costs at most one partial chunk.
    */
   detach(): void {
-    if (this.#length === 0) return;
+    if (this.#length === 0 || this.#owned) return;
+    this.#owned = true;
     const head = this.#bufs[this.#first];
     // One copy: a run across arrays is copied by take(keep); a run within one is sliced here.
     const owned = head.length - this.#offset >= this.#length
