@@ -21,7 +21,7 @@ const sha256 = async (path: string) =>
 
 /** The example server config, made to run here: our id, loopback, port 0, a local NTP server. */
 async function exampleConfig(dir: string, sntpPort: number, logDir: string): Promise<unknown> {
-  const c = parseJsonc(await Deno.readTextFile(`${dir}/config.example.json`), "example") as {
+  const c = await parseJsonc(await Deno.readTextFile(`${dir}/config.example.json`), "example") as {
     log: Record<string, string>;
     inbounds: { listen: string; port: number; settings: { clients: { id: string }[] } }[];
     routing?: unknown;

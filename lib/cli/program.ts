@@ -10,7 +10,6 @@ import { runCommand } from "./run.ts";
 import { dumpCommand, testCommand } from "./test_config.ts";
 import { flagHelp, type FlagSpec, type ParsedFlags, parseFlags, UsageError } from "./flags.ts";
 import { configFiles } from "./config_files.ts";
-import { decodeLinkCommand, linkCommand, portFlag } from "./link.ts";
 
 /** The crypto backend, for every command that uses crypto. */
 const CRYPTO_FLAG: FlagSpec = {
@@ -168,15 +167,15 @@ const COMMANDS: readonly Command[] = [
       "denoray link -c config.json --host vpn.example.com --email alice@example.com",
       "denoray link --decode 'vmess://eyJ2Ijoi…' > client.json",
     ],
-    run(flags) {
+    async run(flags) {
       noPositionals(flags);
+      // Share links and QR codes (an npm package) are loaded for this command only.
+      const { decodeLinkCommand, linkCommand, portFlag } = await import("./link.ts");
       const decode = str(flags, "decode");
       if (decode !== undefined) {
-        return Promise.resolve(
-          decodeLinkCommand(decode, portFlag("socks-port", str(flags, "socks-port")) ?? 1080),
-        );
+        return decodeLinkCommand(decode, portFlag("socks-port", str(flags, "socks-port")) ?? 1080);
       }
-      return linkCommand(
+      return await linkCommand(
         files(flags, ["config.json"]),
         loadOptions(flags),
         {

@@ -1,5 +1,12 @@
-/** JSON with comments as V2Ray reads it (jsonc-parser), with errors that carry line and column. */
-import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
+/**
+ * JSON with comments as V2Ray reads it, with errors that carry line and column. Comments are
+ * blanked first; what is left is parsed by JSON.parse, and only text it refuses goes to
+ * jsonc-parser, for the offset of every error (and the few things it reads that JSON.parse does
+ * not: a byte-order mark and other Unicode spaces between tokens). jsonc-parser is imported only
+ * then: it is a CommonJS package, which brings Deno's Node compatibility layer with it (~8 MB of
+ * a process's memory when running from source), and a valid config does not need it.
+ */
+import type { ParseError } from "jsonc-parser";
 import { blankComments } from "./comments.ts";
 import { ConfigError, configError } from "./issues.ts";
 
@@ -34,11 +41,10 @@ function tooDeep(text: string): number {
 }
 
 /**
- * Parses `text` as JSON with `//`, `#` and block comments (where V2Ray 4.34 sees them); throws
- * ConfigError with line:column.
+ * Parses `text` as JSON with `//`, `#` and block comments (where V2Ray 4.34 sees them); rejects
+ * with ConfigError with line:column.
  */
-export function parseJsonc(text: string, file: string): unknown {
-  const errors: ParseError[] = [];
+export async function parseJsonc(text: string, file: string): Promise<unknown> {
   const blanked = blankComments(text);
   const deep = tooDeep(blanked);
   if (deep >= 0) {
@@ -51,6 +57,22 @@ export function parseJsonc(text: string, file: string): unknown {
       file,
     );
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(blanked);
+  } catch {
+    value = await parseLeniently(text, blanked, file);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError([configError([], "the top level must be a JSON object")], file);
+  }
+  return value;
+}
+
+// jsonc-parser on what JSON.parse refused: its value, or ConfigError with every error's place.
+async function parseLeniently(text: string, blanked: string, file: string): Promise<unknown> {
+  const { parse, printParseErrorCode } = await import("jsonc-parser");
+  const errors: ParseError[] = [];
   const value = parse(blanked, errors, {
     allowTrailingComma: false,
     disallowComments: true,
@@ -66,9 +88,6 @@ export function parseJsonc(text: string, file: string): unknown {
       }),
       file,
     );
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ConfigError([configError([], "the top level must be a JSON object")], file);
   }
   return value;
 }

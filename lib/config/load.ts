@@ -81,7 +81,7 @@ export async function loadConfigFiles(
     // Keys in V2Ray's spelling before merging, so "Inbounds" in a later file merges as inbounds.
     const read = await readConfigText(file, options);
     early.push(...read.issues.map((i) => ({ ...i, file: name })));
-    const keyed = normaliseKeys(root, parseJsonc(read.text, name), []);
+    const keyed = normaliseKeys(root, await parseJsonc(read.text, name), []);
     named.push({ name, value: keyed.value });
     early.push(...keyed.issues.map((i) => files.length > 1 ? { ...i, file: name } : i));
   }
