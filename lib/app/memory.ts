@@ -13,6 +13,9 @@ import type { Logger } from "../log/mod.ts";
 /** How often the housekeeping looks, ms. */
 export const HOUSEKEEPING_MS = 5_000;
 
+/** When it looks first, ms after it starts (right after the listeners are up). */
+export const FIRST_LOOK_MS = 1_000;
+
 /** What V8's heap and array buffers must have shrunk by from their peak since the last trim, bytes. */
 export const TRIM_AFTER_FREED = 8 * 1024 * 1024;
 
@@ -53,7 +56,7 @@ export interface HousekeepingOptions {
 
 /** A running housekeeping. */
 export interface Housekeeping {
-  /** One look now (the timer calls it every HOUSEKEEPING_MS); true if it trimmed. */
+  /** One look now (the timers call it at FIRST_LOOK_MS, then every HOUSEKEEPING_MS); true if it trimmed. */
   tick(): boolean;
   /** Stops the timer. */
   stop(): void;
@@ -89,7 +92,7 @@ export function exposedGc(): (() => void) | null {
   return gc ? () => gc({ type: "major", execution: "sync", flavor: "last-resort" }) : null;
 }
 
-/** Starts the housekeeping timer (unref'd: it never keeps the process alive). */
+/** Starts the housekeeping timers (unref'd: they never keep the process alive). */
 export function startHousekeeping(opts: HousekeepingOptions = {}): Housekeeping {
   const pool = opts.pool ?? bufferPool;
   const usage = opts.usage ?? (() => Deno.memoryUsage());
@@ -104,6 +107,9 @@ export function startHousekeeping(opts: HousekeepingOptions = {}): Housekeeping 
   let low = peak;
   let lastTrim = -Infinity;
   let borrows = pool.stats().borrows;
+  // The first look trims whatever start-up left free: loading the config and compiling the
+  // program (and, on a first start, writing Deno's code cache, ~25 MiB) free more than they keep.
+  let first = true;
   const tick = (): boolean => {
     pool.shrink();
     const quiet = pool.stats().borrows - borrows < QUIET_BORROWS;
@@ -117,7 +123,11 @@ export function startHousekeeping(opts: HousekeepingOptions = {}): Housekeeping 
     }
     low = Math.min(low, held(m));
     const freed = peak - held(m);
-    if (!trim || freed < TRIM_AFTER_FREED || now() - lastTrim < MIN_TRIM_GAP_MS) return false;
+    const startUp = first;
+    first = false;
+    if (!trim || (!startUp && freed < TRIM_AFTER_FREED) || now() - lastTrim < MIN_TRIM_GAP_MS) {
+      return false;
+    }
     lastTrim = now();
     peak = held(m);
     trim();
@@ -131,7 +141,15 @@ export function startHousekeeping(opts: HousekeepingOptions = {}): Housekeeping 
     }
     return true;
   };
+  const firstLook = setTimeout(tick, FIRST_LOOK_MS);
   const timer = setInterval(tick, HOUSEKEEPING_MS);
+  Deno.unrefTimer(firstLook);
   Deno.unrefTimer(timer);
-  return { tick, stop: () => clearInterval(timer) };
+  return {
+    tick,
+    stop: () => {
+      clearTimeout(firstLook);
+      clearInterval(timer);
+    },
+  };
 }
