@@ -17,6 +17,8 @@
  */
 import { createHash } from "node:crypto";
 
+import { bundle } from "./bundle.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET = "linux-x64";
 const NPM_RUNTIME = "@deno/linux-x64-glibc";
@@ -81,7 +83,7 @@ export async function buildPackage(outDir: string): Promise<{ dir: string; tarba
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
   await Deno.mkdir(`${dir}/lib`, { recursive: true });
 
-  await run(Deno.execPath(), ["bundle", "--quiet", "--output", `${dir}/lib/denoray.js`, "main.ts"]);
+  await bundle(`${dir}/lib/denoray.js`);
 
   const tmp = await Deno.makeTempDir({ prefix: "denoray-package-" });
   try {

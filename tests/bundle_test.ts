@@ -1,5 +1,6 @@
-import { assertEquals, assertStringIncludes } from "./assert.ts";
-import { runToEnd, Spawned } from "./helpers/process.ts";
+import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { bundle } from "../deploy/bundle.ts";
+import { Spawned } from "./helpers/process.ts";
 import { curl, HttpOrigin } from "./helpers/http_server.ts";
 import { requirePeer } from "./helpers/peers.ts";
 
@@ -9,8 +10,8 @@ Deno.test("bundle: deno task bundle's command writes one file that runs on its o
   const dir = await Deno.makeTempDir();
   try {
     const out = `${dir}/denoray.js`;
-    const b = await runToEnd(Deno.execPath(), ["bundle", "--quiet", "--output", out, "main.ts"]);
-    assertEquals(b.code, 0, b.stderr);
+    await bundle(out);
+    assert(!/[^\0-\x7f]/.test(await Deno.readTextFile(out)), "ASCII only");
     // Run from an empty directory so nothing but the bundle itself is available.
     const v = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", out, "version"],
