@@ -3,7 +3,8 @@
  * changed, open tunnels finishing on the config they began with, a bad config rejected (with its
  * JSON path in the log), a failed bind rolled back, and the VMess replay filter carried over.
  */
-import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
+import { SntpServer } from "./helpers/sntp_server.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { LogLines } from "./helpers/log_lines.ts";
 import {
@@ -433,4 +434,79 @@ Deno.test("reload plan: listeners kept by how they listen, state by tag, overlap
   assertEquals(plan.retireFirst, [1]);
   assertEquals(plan.inherit, [[0, 0], [1, 1], [2, 2]]);
   assertEquals(canonicalJson({ b: 1, a: [1, { d: undefined, c: 2 }] }), '{"a":[1,{"c":2}],"b":1}');
+});
+
+Deno.test("reload: a changed stats.listen rebinds the metrics endpoint, ntp added and removed, a new log section applies", async () => {
+  await using echo = new EchoServer();
+  await using sntp = new SntpServer({ clock: () => Date.now() + 300_000 });
+  const dir = await Deno.makeTempDir();
+  const log = new LogLines();
+  const logger = log.logger();
+  const config = (extra: Record<string, unknown>) => ({
+    log: { loglevel: "info" },
+    inbounds: [{ tag: "socks-in", listen: "127.0.0.1", port: 0, protocol: "socks" }],
+    outbounds: [{ protocol: "freedom" }],
+    stats: { listen: "127.0.0.1:0" },
+    ...extra,
+  });
+  const scrape = async (address: string) => {
+    const res = await fetch(address.replace(/^http /, "http://"));
+    return await res.text();
+  };
+  await using server = await RunningInstance.start(config({}), logger);
+  try {
+    const first = server.instance.metricsAddress()!;
+    const held = await openTunnel(await socksConnect(server.portOf("socks-in"), echo.port), "x");
+    try {
+      await server.reload(config({
+        stats: { listen: `127.0.0.1:${freePort()}` },
+        ntp: { enabled: true, server: "127.0.0.1", server_port: sntp.port, interval: "1h" },
+      }));
+      const second = server.instance.metricsAddress()!;
+      assert(second !== first, `${first} then ${second}`);
+      // The tunnel opened before the reload is counted on the kept listener.
+      assertStringIncludes(
+        await scrape(second),
+        'denoray_inbound_connections{inbound="socks-in"} 1',
+      );
+    } finally {
+      held.close();
+    }
+    await assertRejects(() => scrape(first));
+    await log.waitFor(/ntp: clock offset \+(299|300)\.\d{3} s from 127\.0\.0\.1:/);
+    assert(Math.abs(server.instance.clockOffsetMs - 300_000) < 1_000);
+
+    // No ntp, no stats, and the logs to files at warning from now on.
+    const file = `${dir}/config.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        ...config({}),
+        stats: undefined,
+        log: { loglevel: "warning", error: `${dir}/error.log`, access: `${dir}/access.log` },
+      }),
+    );
+    await reloadOnce({
+      instance: server.instance,
+      logger,
+      load: () => loadConfigFiles([file]),
+      source: () => file,
+    });
+    await log.waitFor(/reload: the log section changed/);
+    assertEquals(server.instance.clockOffsetMs, 0);
+    assertEquals(server.instance.metricsAddress(), undefined);
+    assertEquals(server.instance.stats, undefined);
+    assert(!logger.enabled("info"), "warning level now");
+    const c2 = await socksConnect(server.portOf("socks-in"), echo.port);
+    try {
+      assertEquals(dec.decode(await sendAndReceive(c2, enc.encode("logged"))), "logged");
+    } finally {
+      c2.close();
+    }
+    assertStringIncludes(await Deno.readTextFile(`${dir}/error.log`), "config reloaded: ");
+    assertStringIncludes(await Deno.readTextFile(`${dir}/access.log`), "[socks-in -> ]");
+    assertEquals(log.count(/config reloaded: /), 0, "no longer written to the old sink");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
