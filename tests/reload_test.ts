@@ -21,7 +21,7 @@ import { writeTempConfig } from "./helpers/process.ts";
 import { randomBytes } from "../lib/core/bytes.ts";
 import { ClientAccount, parseUuid } from "../lib/vmess/mod.ts";
 import { loadConfigFiles } from "../lib/config/mod.ts";
-import { reloadOnce } from "../lib/cli/reload.ts";
+import { listenForReload, reloadOnce } from "../lib/cli/reload.ts";
 import { canonicalJson, planInbounds } from "../lib/app/inbound_plan.ts";
 import { loadConfigObject } from "../lib/config/mod.ts";
 import { fileSink, Logger } from "../lib/log/mod.ts";
@@ -509,4 +509,50 @@ Deno.test("reload: a changed stats.listen rebinds the metrics endpoint, ntp adde
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "reload: a SIGHUP during a reload makes one more after it; stop() waits for the one under way",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const log = new LogLines();
+    const logger = log.logger();
+    const config = vmessServer([ID_A]);
+    await using server = await RunningInstance.start(config, logger);
+    // Each load waits until the test lets it go, so signals arrive while a reload is under way.
+    const loads: PromiseWithResolvers<void>[] = [];
+    const called: PromiseWithResolvers<void>[] = [Promise.withResolvers(), Promise.withResolvers()];
+    const reloads = listenForReload({
+      instance: server.instance,
+      logger,
+      load: async () => {
+        const gate = Promise.withResolvers<void>();
+        loads.push(gate);
+        called[loads.length - 1]?.resolve();
+        await gate.promise;
+        return loadConfigObject(config);
+      },
+      source: () => "(test)",
+    });
+    let stopped = false;
+    try {
+      Deno.kill(Deno.pid, "SIGHUP");
+      await called[0].promise;
+      Deno.kill(Deno.pid, "SIGHUP");
+      await log.waitFor(/SIGHUP during a reload: one more reload after it/);
+      loads[0].resolve();
+      await called[1].promise;
+      const stopping = reloads.stop().then(() => stopped = true);
+      await Promise.resolve();
+      assertEquals(stopped, false, "stop() waits for the reload under way");
+      loads[1].resolve();
+      await stopping;
+      assertEquals(loads.length, 2);
+      assertEquals(log.count(/config reloaded: /), 2);
+    } finally {
+      for (const l of loads) l.resolve();
+      await reloads.stop();
+    }
+  },
 });
