@@ -1,6 +1,7 @@
 /**
- * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]`:
- * denoray against V2Ray 4.34 on this machine, in one run, every client → server pair.
+ * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
+ * [--only main,mux]`: denoray against V2Ray 4.34 on this machine, in one run, every client →
+ * server pair; then connection rate and CPU per connection with Mux.Cool against without.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
@@ -8,6 +9,7 @@ import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatTable, type Row } from "./lib/report.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
+import { formatMuxTable, muxRate, type MuxRow } from "./lib/mux_rate.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
   ["v2ray", "v2ray"],
@@ -16,13 +18,17 @@ const ALL_PAIRS: [Impl, Impl][] = [
   ["denoray", "v2ray"],
 ];
 
+// `deno task bench -- --quick` passes the "--" on: drop it.
 const { values } = parseArgs({
+  args: Deno.args.filter((a, i) => !(i === 0 && a === "--")),
   options: {
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
+    only: { type: "string", default: "main,mux" },
   },
 });
+const parts = new Set(values.only!.split(","));
 const quick = values.quick!;
 const plan = quick
   ? {
@@ -113,12 +119,26 @@ async function machine() {
 const started = performance.now();
 const rows: Row[] = [];
 await using echo = new Echo();
-for (const security of securities) {
+if (parts.has("main")) {
+  for (const security of securities) {
+    for (const [client, server] of pairs) {
+      try {
+        rows.push(await measure(client, server, security, echo.port));
+      } catch (e) {
+        rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+      }
+    }
+  }
+}
+const muxRows: (MuxRow | { pair: string; mux: boolean; error: string })[] = [];
+if (parts.has("mux")) {
   for (const [client, server] of pairs) {
-    try {
-      rows.push(await measure(client, server, security, echo.port));
-    } catch (e) {
-      rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+    for (const mux of [false, true]) {
+      try {
+        muxRows.push(await muxRate(client, server, mux, echo.port, plan.rateSeconds));
+      } catch (e) {
+        muxRows.push({ pair: `${client} → ${server}`, mux, error: (e as Error).message });
+      }
     }
   }
 }
@@ -126,9 +146,10 @@ const info = await machine();
 console.log(
   `machine: ${info.cores} cores, ${info.cpu}; Deno ${info.deno}; ${info.v2ray}; ${info.mode} run`,
 );
-console.log(formatTable(rows));
+if (rows.length > 0) console.log(formatTable(rows));
+if (muxRows.length > 0) console.log("\nMux.Cool (aes-128-gcm):\n" + formatMuxTable(muxRows));
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 await Deno.writeTextFile(
   new URL("./results.json", import.meta.url),
-  JSON.stringify({ machine: info, rows }, null, 2) + "\n",
+  JSON.stringify({ machine: info, rows, mux: muxRows }, null, 2) + "\n",
 );

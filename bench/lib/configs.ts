@@ -17,11 +17,15 @@ export function serverConfig(port: number): unknown {
   };
 }
 
-/** One dokodemo-door entry per [entry port, target port], all to the VMess server at `server`. */
+/**
+ * One dokodemo-door entry per [entry port, target port], all to the VMess server at `server`;
+ * `mux`: the outbound multiplexes (Mux.Cool, concurrency 8).
+ */
 export function clientConfig(
   server: number,
   security: string,
   entries: readonly (readonly [number, number])[],
+  mux = false,
 ): unknown {
   return {
     log: { loglevel: "none" },
@@ -34,6 +38,7 @@ export function clientConfig(
     })),
     outbounds: [{
       protocol: "vmess",
+      ...(mux ? { mux: { enabled: true, concurrency: 8 } } : {}),
       settings: {
         vnext: [{ address: "127.0.0.1", port: server, users: [{ id: BENCH_ID, security }] }],
       },

@@ -10,6 +10,7 @@ import { runCommand } from "./run.ts";
 import { dumpCommand, testCommand } from "./test_config.ts";
 import { flagHelp, type FlagSpec, type ParsedFlags, parseFlags, UsageError } from "./flags.ts";
 import { configFiles } from "./config_files.ts";
+import { decodeLinkCommand, linkCommand, portFlag } from "./link.ts";
 
 /** The crypto backend, for every command that uses crypto. */
 const CRYPTO_FLAG: FlagSpec = {
@@ -132,6 +133,61 @@ const COMMANDS: readonly Command[] = [
     run(flags) {
       noPositionals(flags);
       return dumpCommand(files(flags, ["config.json"]), loadOptions(flags));
+    },
+  },
+  {
+    name: "link",
+    summary: "print a vmess:// share link and QR code per VMess client; --decode: a client config",
+    flags: [
+      ...CONFIG_FLAGS,
+      { names: ["host"], kind: "string", arg: "NAME", help: "the public name clients dial" },
+      { names: ["email"], kind: "string", arg: "E", help: "only the client with this email" },
+      {
+        names: ["port"],
+        kind: "string",
+        arg: "N",
+        help: "the public port, when a front end (nginx, a CDN) listens on another",
+      },
+      {
+        names: ["tls"],
+        kind: "bool",
+        help: "clients reach a TLS front end although the inbound is plain",
+      },
+      { names: ["no-qr"], kind: "bool", help: "links only, no QR codes" },
+      { names: ["light"], kind: "bool", help: "QR codes for a terminal with a light background" },
+      { names: ["decode"], kind: "string", arg: "LINK", help: "print the client config of LINK" },
+      {
+        names: ["socks-port"],
+        kind: "string",
+        arg: "N",
+        help: "with --decode: the client's SOCKS port (HTTP on the next; default 1080)",
+      },
+    ],
+    examples: [
+      "denoray link -c /etc/denoray/config.json --host vpn.example.com",
+      "denoray link -c config.json --host vpn.example.com --port 443 --tls   (behind nginx)",
+      "denoray link -c config.json --host vpn.example.com --email alice@example.com",
+      "denoray link --decode 'vmess://eyJ2Ijoi…' > client.json",
+    ],
+    run(flags) {
+      noPositionals(flags);
+      const decode = str(flags, "decode");
+      if (decode !== undefined) {
+        return Promise.resolve(
+          decodeLinkCommand(decode, portFlag("socks-port", str(flags, "socks-port")) ?? 1080),
+        );
+      }
+      return linkCommand(
+        files(flags, ["config.json"]),
+        loadOptions(flags),
+        {
+          host: str(flags, "host"),
+          email: str(flags, "email"),
+          port: portFlag("port", str(flags, "port")),
+          tls: flags.values.get("tls") === true ? true : undefined,
+        },
+        { qr: flags.values.get("no-qr") !== true, light: flags.values.get("light") === true },
+      );
     },
   },
   {

@@ -2,8 +2,8 @@
  * Reading config files (or standard input): comments, V2Ray's key spelling, merge, validation,
  * geo data. With asset_files.ts, the one part of lib/config that touches the file system.
  */
-import { ConfigError, configError, type ConfigIssue } from "./issues.ts";
-import { parseJsonc } from "./jsonc.ts";
+import { ConfigError, configError, type ConfigIssue, configWarning } from "./issues.ts";
+import { byteLineCol, invalidUtf8At, parseJsonc } from "./jsonc.ts";
 import { mergeConfigs, type MergeMode, type NamedConfig } from "./merge.ts";
 import { type Config, validateConfig } from "./validate.ts";
 import { type AssetSource, NO_ASSETS } from "./geo_resolve.ts";
@@ -40,16 +40,33 @@ async function processStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
 }
 
-async function readConfigText(file: string, options: LoadOptions): Promise<string> {
-  if (isStdin(file)) return await (options.readStdin ?? processStdin)();
+async function readConfigBytes(file: string, options: LoadOptions): Promise<Uint8Array> {
+  if (isStdin(file)) return new TextEncoder().encode(await (options.readStdin ?? processStdin)());
   try {
-    return await Deno.readTextFile(file);
+    return await Deno.readFile(file);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound
       ? "file not found"
       : `cannot read: ${(e as Error).message}`;
     throw new ConfigError([configError([], why)], file);
   }
+}
+
+// The text of a config file; bytes that are not UTF-8 are read as U+FFFD, as V2Ray reads them,
+// with a warning saying where the first one is.
+async function readConfigText(
+  file: string,
+  options: LoadOptions,
+): Promise<{ text: string; issues: ConfigIssue[] }> {
+  const bytes = await readConfigBytes(file, options);
+  const bad = invalidUtf8At(bytes);
+  const text = new TextDecoder().decode(bytes);
+  if (bad < 0) return { text, issues: [] };
+  const { line, column } = byteLineCol(bytes, bad);
+  return {
+    text,
+    issues: [configWarning([], `bytes that are not UTF-8 at line ${line}, column ${column}`)],
+  };
 }
 
 /** Reads, merges (later files over earlier) and validates; throws ConfigError listing every error. */
@@ -62,7 +79,9 @@ export async function loadConfigFiles(
   for (const file of files) {
     const name = isStdin(file) ? "stdin:" : file;
     // Keys in V2Ray's spelling before merging, so "Inbounds" in a later file merges as inbounds.
-    const keyed = normaliseKeys(root, parseJsonc(await readConfigText(file, options), name), []);
+    const read = await readConfigText(file, options);
+    early.push(...read.issues.map((i) => ({ ...i, file: name })));
+    const keyed = normaliseKeys(root, parseJsonc(read.text, name), []);
     named.push({ name, value: keyed.value });
     early.push(...keyed.issues.map((i) => files.length > 1 ? { ...i, file: name } : i));
   }
