@@ -18,8 +18,8 @@ import {
 } from "./helpers/net.ts";
 import { socksConnect } from "./helpers/socks.ts";
 import { writeTempConfig } from "./helpers/process.ts";
-import { randomBytes } from "../lib/core/bytes.ts";
-import { ClientAccount, parseUuid } from "../lib/vmess/mod.ts";
+import { parseUuid } from "../lib/vmess/mod.ts";
+import { firstPacket } from "./helpers/vmess.ts";
 import { loadConfigFiles } from "../lib/config/mod.ts";
 import { listenForReload, reloadOnce } from "../lib/cli/reload.ts";
 import { canonicalJson, planInbounds } from "../lib/app/inbound_plan.ts";
@@ -261,19 +261,6 @@ Deno.test("reload: a dokodemo-door kept on its ports (TCP and UDP) sends new con
   }
 });
 
-/** A VMess first packet (header and a body start) to `dest` as user `id`, timed now. */
-function firstPacket(id: string, dest: number): Uint8Array {
-  return ClientAccount.of(parseUuid(id)!, 0).encodeRequest({
-    bodyIv: randomBytes(16),
-    bodyKey: randomBytes(16),
-    responseAuth: 1,
-    options: 0x0d,
-    security: "aes-128-gcm",
-    command: "tcp",
-    destination: { network: "tcp", address: "127.0.0.1", port: dest },
-  }, Math.floor(Date.now() / 1000));
-}
-
 /** Sends `packet` to 127.0.0.1:port, half-closes, reads until the server closes. */
 async function sendRaw(port: number, packet: Uint8Array): Promise<void> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -292,7 +279,7 @@ Deno.test("reload: the VMess replay filter survives a reload, on the kept listen
   await using echo = new EchoServer();
   const log = new LogLines();
   await using server = await RunningInstance.start(vmessServer([ID_A]), log.logger());
-  const packet = firstPacket(ID_A, echo.port);
+  const packet = firstPacket(echo.port, parseUuid(ID_A)!);
   await sendRaw(server.port(), packet);
   await log.waitFor(/accepted tcp:127\.0\.0\.1:\d+ \[vmess-in -> \] email: a@test/);
 
