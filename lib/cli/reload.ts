@@ -81,7 +81,8 @@ export async function reloadOnce(setup: ReloadSetup): Promise<void> {
   } catch (e) {
     outputs?.error.close?.();
     outputs?.access?.close?.();
-    reject(logger, (e as Error).message);
+    if (e instanceof ConfigError) rejectConfig(logger, e);
+    else reject(logger, (e as Error).message);
     return;
   }
   if (outputs) {
