@@ -543,3 +543,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test("reload: outbounds and routing changed: new connections take the new route, an open tunnel stays on the old outbound", async () => {
+  await using echo = new EchoServer();
+  const log = new LogLines();
+  const config = (outbounds: unknown[], rules: unknown[] = []) => ({
+    inbounds: [{ tag: "socks-in", listen: "127.0.0.1", port: 0, protocol: "socks" }],
+    outbounds,
+    routing: { rules },
+  });
+  await using server = await RunningInstance.start(
+    config([{ tag: "direct", protocol: "freedom" }]),
+    log.logger(),
+  );
+  const port = server.portOf("socks-in");
+  const open = await openTunnel(await socksConnect(port, echo.port), "old route");
+  try {
+    await server.reload(config(
+      [{ tag: "block", protocol: "blackhole" }, { tag: "direct2", protocol: "freedom" }],
+      [{ type: "field", port: "1-65535", network: "tcp", outboundTag: "block" }],
+    ));
+    const c = await socksConnect(port, echo.port);
+    try {
+      assertEquals((await sendAndReceive(c, enc.encode("blocked"))).length, 0);
+    } finally {
+      c.close();
+    }
+    await log.waitFor(/accepted tcp:127\.0\.0\.1:\d+ \[socks-in -> block\]/);
+    await finishTunnel(open, 5);
+    assertEquals(log.count(/\[socks-in -> direct\]/), 1, "the tunnel's one access line, before");
+  } finally {
+    open.close();
+  }
+});
