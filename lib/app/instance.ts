@@ -11,6 +11,7 @@ import {
   descriptorLimit,
   directDialer,
   type GateLimits,
+  layeredDialer,
   limitsForDescriptors,
 } from "../net/mod.ts";
 import { createRouter } from "../routing/mod.ts";
@@ -27,6 +28,7 @@ import { collectMetrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { restoreState, saveState, stateVersion } from "./state_file.ts";
+import { readTlsFiles } from "./tls_files.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -88,6 +90,8 @@ export class Instance {
    * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
+    // Certificate files are read once here (run and test have read them already: a no-op then).
+    const config = await readTlsFiles(this.#config);
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
     const dispatcher = new RoutingDispatcher(
@@ -114,17 +118,18 @@ export class Instance {
     };
     // proxySettings.tag: the outbound dials through another one, found when it dials.
     const lookup = (tag: string) => dispatcher.outbound(tag);
-    dispatcher.setOutbounds(this.#config.outbounds.map((o) => {
+    dispatcher.setOutbounds(config.outbounds.map((o) => {
       const via = o.proxySettings?.tag;
       const dialer = via === undefined
         ? directDialer
         : new ChainDialer(o.tag ?? "", via, lookup, this.#logger);
-      return createOutbound(o, ctx, dialer);
+      // The outbound's streamSettings (TLS, WebSocket, HTTP header) over its TCP or chained stream.
+      return createOutbound(o, ctx, layeredDialer(dialer, o.stream));
     }));
     try {
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);
-      for (const ib of this.#config.inbounds) built.push(createInbound(ib, ctx, lookup));
+      for (const ib of config.inbounds) built.push(createInbound(ib, ctx, lookup));
       const listen = this.#config.statsListen;
       if (this.stats && listen) {
         this.#metrics = serveMetrics(() => this.metrics(), listen.host, listen.port);
@@ -139,7 +144,7 @@ export class Instance {
       this.#logger.info(
         `connections: ${l.descriptors} descriptors for inbound connections (2 per tunnel), ${l.handshaking} in their handshake at most, ${l.handshakingPerSource} per source`,
       );
-      for (const [n, ib] of this.#config.inbounds.entries()) {
+      for (const [n, ib] of config.inbounds.entries()) {
         const inbound = built[n];
         this.#inbounds.push(inbound);
         await inbound.start();

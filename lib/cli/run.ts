@@ -1,13 +1,7 @@
 /** `denoray run`: start everything, stop on SIGINT/SIGTERM. */
-import {
-  ConfigError,
-  type ConfigIssue,
-  formatIssue,
-  loadConfigFiles,
-  loadConfigObject,
-  unwiredStreamIssues,
-} from "../config/mod.ts";
+import { type ConfigIssue, formatIssue, loadConfigFiles, loadConfigObject } from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
+import { readTlsFiles } from "../app/tls_files.ts";
 import type { Logger } from "../log/mod.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
@@ -38,12 +32,11 @@ function readEnv(name: string): string | undefined {
 
 /** Runs until a stop signal; resolves with the exit code. Config errors reject with ConfigError. */
 export async function runCommand(files: readonly string[]): Promise<number> {
-  const { config, warnings } = files.length > 0
+  const loaded = files.length > 0
     ? await loadConfigFiles(files)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)");
-  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
-  const unwired = unwiredStreamIssues(config);
-  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
+  const warnings = loaded.warnings;
+  const config = await readTlsFiles(loaded.config, files.length === 1 ? files[0] : undefined);
   const logger = loggerFromConfig(config.log);
   logWarnings(logger, warnings);
   // Signal listeners go in first, so a stop signal during start-up is not the default exit.

@@ -5,7 +5,7 @@ import { nextSessionId } from "../core/session.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { proxyTcp } from "../engine/proxy.ts";
-import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, TcpListenerGroup } from "../net/mod.ts";
 import { DokodemoUdp } from "./dokodemo_udp.ts";
 import type { Destination } from "../core/destination.ts";
 
@@ -35,7 +35,7 @@ export class DokodemoInbound implements Inbound {
     this.#policy = level;
     const opts = {
       name: `dokodemo-door ${this.tag}`,
-      stack: tcpListenStack(level.bufferSize),
+      stack: buildListenStack(config.stream, { bufferSize: level.bufferSize }),
       openMs: level.handshakeMs,
       ...ctx.listening,
     };

@@ -9,7 +9,7 @@ import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
-import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, TcpListenerGroup } from "../net/mod.ts";
 import {
   replayPersistence,
   vmessBufferSize,
@@ -60,7 +60,9 @@ export class DynamicVmessInbound implements Inbound {
     const sctx = vmessServerContext(this.#config, this.tag, this.server, this.#ctx);
     const opts = {
       name: `vmess ${this.tag}`,
-      stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
+      stack: buildListenStack(this.#config.stream, {
+        bufferSize: vmessBufferSize(this.#config, this.#ctx),
+      }),
       openMs: this.#ctx.policy.level(0).handshakeMs,
       ...this.#ctx.listening,
     };
