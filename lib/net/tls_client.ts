@@ -81,7 +81,10 @@ async function nodeTls(stream: ByteStream, opts: TlsClientOptions): Promise<Byte
     await new Promise<void>((resolve, reject) => {
       socket.once("secureConnect", () => resolve());
       socket.once("error", reject);
-      socket.once("close", () => reject(new Error("connection closed during the handshake")));
+      const closed = () => reject(new Error("connection closed during the handshake"));
+      socket.once("close", closed);
+      // Half-open sockets do not close at the peer's end: an end before 'secure' fails too.
+      socket.once("end", closed);
     });
   } catch (e) {
     wrapped.close();
