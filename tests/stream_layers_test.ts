@@ -343,7 +343,7 @@ Deno.test("HTTP header layer: a path not configured gets 4.34's 404 and fails th
 });
 
 // A TLS server on loopback (node:tls over the accepted stream, so it needs no port of its own).
-async function tlsServer(cert: string, key: string) {
+function tlsServer(cert: string, key: string) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const served = (async () => {
     const conn = await listener.accept();
@@ -406,7 +406,7 @@ peerTest(
   async () => {
     await using pki = await makeTestPki();
     for (const chained of [false, true]) {
-      await using srv = await tlsServer(pki.cert, pki.key);
+      await using srv = tlsServer(pki.cert, pki.key);
       await tlsEcho(srv.port, clientOpts({ caCerts: [pki.ca] }), chained);
     }
   },
@@ -424,13 +424,13 @@ peerTest(
     ];
     for (const opts of refused) {
       for (const chained of [false, true]) {
-        await using srv = await tlsServer(pki.cert, pki.key);
+        await using srv = tlsServer(pki.cert, pki.key);
         const e = await assertRejects(() => tlsEcho(srv.port, opts, chained));
         assertStringIncludes(e.message, "TLS with");
       }
     }
     for (const opts of refused) {
-      await using srv = await tlsServer(pki.cert, pki.key);
+      await using srv = tlsServer(pki.cert, pki.key);
       await tlsEcho(srv.port, { ...opts, allowInsecure: true }, false);
     }
   },
@@ -442,10 +442,10 @@ peerTest(
   async () => {
     await using pki = await makeTestPki();
     {
-      await using srv = await tlsServer(pki.cert, pki.key);
+      await using srv = tlsServer(pki.cert, pki.key);
       await tlsEcho(srv.port, clientOpts({ caCerts: [pki.ca], disableSystemRoot: true }), false);
     }
-    await using srv = await tlsServer(pki.cert, pki.key);
+    await using srv = tlsServer(pki.cert, pki.key);
     await assertRejects(() =>
       tlsEcho(srv.port, clientOpts({ caCerts: [pki.otherCa], disableSystemRoot: true }), false)
     );
