@@ -77,7 +77,8 @@ export class WsStream implements ByteStream {
   #send(frame: Uint8Array): Promise<void> {
     this.#writing++;
     const p = this.#writeChain.then(() => this.#inner.write(frame));
-    this.#writeChain = p.finally(() => this.#writing--);
+    // The chain only orders writes: each caller gets its own write's outcome.
+    this.#writeChain = p.then(() => {}, () => {}).finally(() => this.#writing--);
     return p;
   }
 

@@ -15,18 +15,24 @@ export function hasProgram(program: string): boolean {
 }
 
 /**
- * A Deno.test that runs when `program` is installed. Without it: ignored with a clear line, or,
- * when CI=true, a failing test that names the missing program.
+ * A Deno.test that runs when `program` (or every one of a list) is installed. Without it: ignored
+ * with a clear line, or, when CI=true, a failing test that names the missing program.
  */
-export function peerTest(program: string, name: string, fn: () => Promise<void>): void {
-  if (hasProgram(program)) {
+export function peerTest(
+  program: string | readonly string[],
+  name: string,
+  fn: () => Promise<void>,
+): void {
+  const missing = (typeof program === "string" ? [program] : program).filter((p) => !hasProgram(p))
+    .join(", ");
+  if (missing === "") {
     Deno.test(name, fn);
   } else if (Deno.env.get("CI") === "true") {
     Deno.test(name, () => {
-      throw new Error(`${program} is not installed, and CI needs it`);
+      throw new Error(`${missing} is not installed, and CI needs it`);
     });
   } else {
-    console.error(`skipping "${name}": ${program} is not installed (CI installs it)`);
+    console.error(`skipping "${name}": ${missing} is not installed (CI installs it)`);
     Deno.test({ name, ignore: true, fn });
   }
 }
