@@ -1,4 +1,5 @@
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
+import { readTlsFiles } from "../lib/app/tls_files.ts";
 import {
   ConfigError,
   formatIssue,
@@ -189,6 +190,46 @@ Deno.test("stream settings: PROXY protocol from tcpSettings, wsSettings or socko
   assertEquals(proxy({}), false);
 });
 
+Deno.test("stream settings: sockopt.trustedXForwardedFor lists IPs or CIDRs; it acts on WebSocket inbounds", () => {
+  const r = validateConfig({
+    inbounds: [
+      {
+        port: 1,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: {
+          network: "ws",
+          sockopt: { trustedXForwardedFor: ["127.0.0.1", "10.0.0.0/8", "::1"] },
+        },
+      },
+      {
+        port: 2,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: { network: "ws", sockopt: { trustedXForwardedFor: "nginx" } },
+      },
+    ],
+    outbounds: [{
+      protocol: "freedom",
+      streamSettings: { sockopt: { trustedXForwardedFor: ["127.0.0.1"] } },
+    }],
+  });
+  includesAll(r.issues.map(formatIssue), [
+    'inbounds[1].streamSettings.sockopt.trustedXForwardedFor[0]: "nginx" is not an IP address or CIDR',
+    "outbounds[0].streamSettings.sockopt.trustedXForwardedFor: has effect only on a WebSocket inbound",
+  ]);
+  const ok = validateConfig({
+    inbounds: [{
+      port: 1,
+      protocol: "vmess",
+      settings: { clients: [] },
+      streamSettings: { network: "ws", sockopt: { trustedXForwardedFor: "127.0.0.1, ::1" } },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  assertEquals(ok.config?.inbounds[0].stream.sockopt.trustedXForwardedFor, ["127.0.0.1", "::1"]);
+});
+
 Deno.test("stream settings: test and run read certificate files; a missing one is an error naming its path", async () => {
   const main = ["run", "-A", "--unstable-net", "main.ts"];
   const where =
@@ -204,4 +245,43 @@ Deno.test("stream settings: test and run read certificate files; a missing one i
     assertStringIncludes(r.stderr, where);
     assertStringIncludes(r.stderr, "keyFile: cannot read /etc/denoray/key.pem");
   }
+});
+
+Deno.test("stream settings: certificate files become their PEM text; a file that is not PEM is an error at its path", async () => {
+  const config = (file: string) =>
+    validateConfig({
+      inbounds: [{
+        port: 1,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: {
+          security: "tls",
+          tlsSettings: { certificates: [{ certificateFile: file, keyFile: "key.pem" }] },
+        },
+      }],
+      outbounds: [{ protocol: "freedom" }],
+    }).config!;
+  const files: Record<string, string> = {
+    "cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    "key.pem": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+    "junk.pem": "hello",
+  };
+  const read = (f: string) =>
+    f in files ? Promise.resolve(files[f]) : Promise.reject(new Deno.errors.NotFound(f));
+  const done = await readTlsFiles(config("cert.pem"), undefined, read);
+  assertEquals(done.inbounds[0].stream.tls?.certificates[0], {
+    certificate: { inline: files["cert.pem"] },
+    key: { inline: files["key.pem"] },
+    usage: "encipherment",
+  });
+  const e = await assertRejects(
+    () => readTlsFiles(config("junk.pem"), "c.json", read),
+    ConfigError,
+  );
+  assertStringIncludes(
+    e.message,
+    "c.json: inbounds[0].streamSettings.tlsSettings.certificates[0].certificateFile: junk.pem is not a PEM file",
+  );
+  const gone = await assertRejects(() => readTlsFiles(config("nope.pem"), undefined, read));
+  assertStringIncludes(gone.message, "certificateFile: cannot read nope.pem: no such file");
 });
