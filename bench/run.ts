@@ -1,13 +1,23 @@
 /**
- * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]`:
- * denoray against V2Ray 4.34 on this machine, in one run, every client → server pair.
+ * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
+ * [--transports tcp,ws+tls]`: denoray against V2Ray 4.34 on this machine, in one run, every
+ * client → server pair. Plain TCP rows measure everything; the ws+tls rows (VMess over WebSocket
+ * inside TLS, with a certificate made for the run) measure throughput, with the first security.
+ * `--transports ws+tls` runs only those.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatTable, type Row } from "./lib/report.ts";
-import { clientConfig, serverConfig } from "./lib/configs.ts";
+import {
+  type BenchPki,
+  type BenchTransport,
+  clientConfig,
+  serverConfig,
+  TLS_NAME,
+} from "./lib/configs.ts";
+import { makeTestPki } from "../tests/helpers/certs.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
   ["v2ray", "v2ray"],
@@ -21,6 +31,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
+    transports: { type: "string" },
   },
 });
 const quick = values.quick!;
@@ -42,6 +53,11 @@ const plan = quick
     securities: ["aes-128-gcm", "chacha20-poly1305", "none"],
   };
 const securities = values.securities?.split(",") ?? plan.securities;
+const TRANSPORTS: readonly BenchTransport[] = ["tcp", "ws+tls"];
+const transports = (values.transports?.split(",") ?? TRANSPORTS) as BenchTransport[];
+for (const t of transports) {
+  if (!TRANSPORTS.includes(t)) throw new Error(`--transports: ${t} is not one of ${TRANSPORTS}`);
+}
 const pairs = values.pairs
   ? values.pairs.split(",").map((p) => p.split("-") as [Impl, Impl])
   : ALL_PAIRS;
@@ -94,6 +110,36 @@ async function measure(
   };
 }
 
+/** Upload and download over WebSocket + TLS only. */
+async function measureWsTls(
+  client: Impl,
+  server: Impl,
+  security: string,
+  echoPort: number,
+  pki: BenchPki,
+): Promise<Row> {
+  const iperfPort = freePort();
+  await using _iperf = await iperfServer(iperfPort);
+  const sp = freePort(), toIperf = freePort(), toEcho = freePort();
+  await using _srv = await start(server, serverConfig(sp, "ws+tls", pki), sp);
+  await using _cli = await start(
+    client,
+    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]], "ws+tls", pki),
+    toEcho,
+  );
+  const up: number[] = [], down: number[] = [];
+  for (let i = 0; i < plan.runs; i++) {
+    up.push(await throughput(toIperf, plan.seconds, false));
+    down.push(await throughput(toIperf, plan.seconds, true));
+  }
+  return {
+    pair: `${client} → ${server}`,
+    security: `${security}, ws+tls`,
+    uploadMbps: median(up),
+    downloadMbps: median(down),
+  };
+}
+
 async function machine() {
   const text = (cmd: string, args: string[]) =>
     new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output()
@@ -113,12 +159,29 @@ async function machine() {
 const started = performance.now();
 const rows: Row[] = [];
 await using echo = new Echo();
-for (const security of securities) {
+if (transports.includes("tcp")) {
+  for (const security of securities) {
+    for (const [client, server] of pairs) {
+      try {
+        rows.push(await measure(client, server, security, echo.port));
+      } catch (e) {
+        rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+      }
+    }
+  }
+}
+if (transports.includes("ws+tls")) {
+  await using pki = await makeTestPki([TLS_NAME]);
+  const security = securities[0];
   for (const [client, server] of pairs) {
     try {
-      rows.push(await measure(client, server, security, echo.port));
+      rows.push(await measureWsTls(client, server, security, echo.port, pki));
     } catch (e) {
-      rows.push({ pair: `${client} → ${server}`, security, error: (e as Error).message });
+      rows.push({
+        pair: `${client} → ${server}`,
+        security: `${security}, ws+tls`,
+        error: (e as Error).message,
+      });
     }
   }
 }
