@@ -1,22 +1,17 @@
 /**
  * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
- * [--transports tcp,ws+tls]`: denoray against V2Ray 4.34 on this machine, in one run, every
- * client → server pair. Plain TCP rows measure everything; the ws+tls rows (VMess over WebSocket
- * inside TLS, with a certificate made for the run) measure throughput, with the first security.
- * `--transports ws+tls` runs only those.
+ * [--only main,mux,ws+tls]`: denoray against V2Ray 4.34 on this machine, in one run, every
+ * client → server pair; then connection rate and CPU per connection with Mux.Cool against
+ * without; then throughput over WebSocket inside TLS (a certificate made for the run), with the
+ * first security. `--only ws+tls` runs only that row per pair.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatTable, type Row } from "./lib/report.ts";
-import {
-  type BenchPki,
-  type BenchTransport,
-  clientConfig,
-  serverConfig,
-  TLS_NAME,
-} from "./lib/configs.ts";
+import { type BenchPki, clientConfig, serverConfig, TLS_NAME } from "./lib/configs.ts";
+import { formatMuxTable, muxRate, type MuxRow } from "./lib/mux_rate.ts";
 import { makeTestPki } from "../tests/helpers/certs.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
@@ -26,14 +21,17 @@ const ALL_PAIRS: [Impl, Impl][] = [
   ["denoray", "v2ray"],
 ];
 
+// `deno task bench -- --quick` passes the "--" on: drop it.
 const { values } = parseArgs({
+  args: Deno.args.filter((a, i) => !(i === 0 && a === "--")),
   options: {
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
-    transports: { type: "string" },
+    only: { type: "string", default: "main,mux,ws+tls" },
   },
 });
+const parts = new Set(values.only!.split(","));
 const quick = values.quick!;
 const plan = quick
   ? {
@@ -53,11 +51,6 @@ const plan = quick
     securities: ["aes-128-gcm", "chacha20-poly1305", "none"],
   };
 const securities = values.securities?.split(",") ?? plan.securities;
-const TRANSPORTS: readonly BenchTransport[] = ["tcp", "ws+tls"];
-const transports = (values.transports?.split(",") ?? TRANSPORTS) as BenchTransport[];
-for (const t of transports) {
-  if (!TRANSPORTS.includes(t)) throw new Error(`--transports: ${t} is not one of ${TRANSPORTS}`);
-}
 const pairs = values.pairs
   ? values.pairs.split(",").map((p) => p.split("-") as [Impl, Impl])
   : ALL_PAIRS;
@@ -124,7 +117,7 @@ async function measureWsTls(
   await using _srv = await start(server, serverConfig(sp, "ws+tls", pki), sp);
   await using _cli = await start(
     client,
-    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]], "ws+tls", pki),
+    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]], false, "ws+tls", pki),
     toEcho,
   );
   const up: number[] = [], down: number[] = [];
@@ -159,7 +152,7 @@ async function machine() {
 const started = performance.now();
 const rows: Row[] = [];
 await using echo = new Echo();
-if (transports.includes("tcp")) {
+if (parts.has("main")) {
   for (const security of securities) {
     for (const [client, server] of pairs) {
       try {
@@ -170,7 +163,19 @@ if (transports.includes("tcp")) {
     }
   }
 }
-if (transports.includes("ws+tls")) {
+const muxRows: (MuxRow | { pair: string; mux: boolean; error: string })[] = [];
+if (parts.has("mux")) {
+  for (const [client, server] of pairs) {
+    for (const mux of [false, true]) {
+      try {
+        muxRows.push(await muxRate(client, server, mux, echo.port, plan.rateSeconds));
+      } catch (e) {
+        muxRows.push({ pair: `${client} → ${server}`, mux, error: (e as Error).message });
+      }
+    }
+  }
+}
+if (parts.has("ws+tls")) {
   await using pki = await makeTestPki([TLS_NAME]);
   const security = securities[0];
   for (const [client, server] of pairs) {
@@ -189,9 +194,10 @@ const info = await machine();
 console.log(
   `machine: ${info.cores} cores, ${info.cpu}; Deno ${info.deno}; ${info.v2ray}; ${info.mode} run`,
 );
-console.log(formatTable(rows));
+if (rows.length > 0) console.log(formatTable(rows));
+if (muxRows.length > 0) console.log("\nMux.Cool (aes-128-gcm):\n" + formatMuxTable(muxRows));
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 await Deno.writeTextFile(
   new URL("./results.json", import.meta.url),
-  JSON.stringify({ machine: info, rows }, null, 2) + "\n",
+  JSON.stringify({ machine: info, rows, mux: muxRows }, null, 2) + "\n",
 );

@@ -16,11 +16,17 @@ const FLOORS: Record<string, number> = {
   ws: 2,
   http: 2,
   geo: 2,
+  ntp: 2,
   proxy_protocol: 2,
   http_header: 2,
+  sniff: 2,
+  attrs: 2,
+  dns: 2,
+  share: 2,
   net: 3,
   vmess_io: 3,
   mux_io: 3,
+  dns_client: 3,
   engine: 4,
   stats: 4,
   inbound: 5,
@@ -30,7 +36,7 @@ const FLOORS: Record<string, number> = {
 };
 
 // Floor-2 files that may do I/O at the edge (reading config files from disk).
-const PURE_EXCEPTIONS = new Set(["config/load.ts"]);
+const PURE_EXCEPTIONS = new Set(["config/load.ts", "config/asset_files.ts"]);
 
 const LIB = new URL("../lib/", import.meta.url);
 

@@ -1,8 +1,11 @@
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { runToEnd, Spawned } from "./helpers/process.ts";
 import { curl, HttpOrigin } from "./helpers/http_server.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
-Deno.test("bundle: deno task bundle's command writes one file that runs on its own", async () => {
+Deno.test("bundle: deno task bundle's command writes one file that runs on its own", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = `${dir}/denoray.js`;
@@ -51,6 +54,32 @@ Deno.test("bundle: deno task bundle's command writes one file that runs on its o
     assertEquals([r.status, r.body], ["200", "from-bundle /b"]);
     p.child.kill("SIGTERM");
     assertEquals((await p.done()).code, 0);
+    // Outside the project (no deno.json) and without --unstable-net there are no UDP sockets: a
+    // config that needs them does not start, and says which inbound and what to do.
+    await Deno.writeTextFile(
+      `${dir}/udp.json`,
+      JSON.stringify({
+        inbounds: [{
+          tag: "socks-in",
+          listen: "127.0.0.1",
+          port: 0,
+          protocol: "socks",
+          settings: { udp: true },
+        }],
+        outbounds: [{ protocol: "freedom" }],
+      }),
+    );
+    const noUdp = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", out, "run", "-c", "udp.json"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(noUdp.code, 1);
+    assertStringIncludes(
+      new TextDecoder().decode(noUdp.stderr),
+      'denoray: inbound "socks-in" (socks with "udp": true) needs UDP sockets, which this Deno ' +
+        "does not give: run Deno with --unstable-net",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

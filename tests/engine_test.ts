@@ -10,6 +10,7 @@ import {
   UdpEchoServer,
   udpRoundTrips,
 } from "./helpers/net.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 
@@ -45,7 +46,9 @@ async function tunnel(clientExtra: Record<string, unknown> = {}) {
   return { server, client };
 }
 
-Deno.test("engine: curl through SOCKS5, SOCKS4a, HTTP proxy and CONNECT, over VMess", async () => {
+Deno.test("engine: curl through SOCKS5, SOCKS4a, HTTP proxy and CONNECT, over VMess", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   await using origin = new HttpOrigin("hello");
   const { server, client } = await tunnel();
   await using _s = server;
@@ -78,7 +81,9 @@ Deno.test("engine: curl through SOCKS5, SOCKS4a, HTTP proxy and CONNECT, over VM
   );
 });
 
-Deno.test("engine: routing sends a domain rule to blackhole (HTTP 403) and others on", async () => {
+Deno.test("engine: routing sends a domain rule to blackhole (HTTP 403) and others on", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   await using origin = new HttpOrigin("ok");
   const { server, client } = await tunnel({
     routing: { rules: [{ type: "field", domain: ["domain:blocked.test"], outboundTag: "block" }] },
@@ -99,7 +104,9 @@ Deno.test("engine: routing sends a domain rule to blackhole (HTTP 403) and other
   assertEquals(ok.status, "200");
 });
 
-Deno.test("engine: SOCKS5 password auth and HTTP Basic auth refuse wrong credentials", async () => {
+Deno.test("engine: SOCKS5 password auth and HTTP Basic auth refuse wrong credentials", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   await using origin = new HttpOrigin("ok");
   await using inst = await RunningInstance.start({
     inbounds: [

@@ -29,6 +29,8 @@ import { parseResponseHead } from "../lib/inbound/http_response.ts";
 import { BodyScanner } from "../lib/inbound/http_message.ts";
 import { type PrefixParser, StreamReader } from "../lib/inbound/stream_reader.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
+import { sniff } from "../lib/sniff/mod.ts";
+import { DnsFormatError, parseResponse } from "../lib/dns/mod.ts";
 
 const ID = parseUuid("b831381d-6324-4d53-ad4f-8cda48b30811")!;
 const NOW = 1_700_000_000;
@@ -297,7 +299,15 @@ Deno.test("fuzz: config text and config values end in a config or a ConfigError"
     }),
     fuzzParams(),
   );
-  const section = fc.constantFrom("log", "inbounds", "outbounds", "routing", "policy", "stats");
+  const section = fc.constantFrom(
+    "log",
+    "inbounds",
+    "outbounds",
+    "routing",
+    "policy",
+    "stats",
+    "dns",
+  );
   fc.assert(
     fc.property(fc.dictionary(section, fc.jsonValue({ maxDepth: 4 })), (value) => {
       onlyThrows(ConfigError, () => loadConfigObject(value));
@@ -307,6 +317,21 @@ Deno.test("fuzz: config text and config values end in a config or a ConfigError"
   fc.assert(
     fc.property(fc.anything({ maxDepth: 3 }), (value) => {
       onlyThrows(ConfigError, () => loadConfigObject({ inbounds: [value], outbounds: [value] }));
+    }),
+    fuzzParams(),
+  );
+});
+
+Deno.test("fuzz: sniffers over growing prefixes, DNS responses: a verdict or DnsFormatError", () => {
+  fc.assert(
+    fc.property(bytesArb, cutsArb, (bytes, cuts) => {
+      // As sniffing sees a stream: the bytes so far after each piece arrives.
+      let seen = 0;
+      for (const piece of split(bytes, cuts)) {
+        seen += piece.length;
+        if (sniff(bytes.subarray(0, seen)).kind !== "need-more") break;
+      }
+      onlyThrows(DnsFormatError, () => parseResponse(bytes));
     }),
     fuzzParams(),
   );

@@ -28,6 +28,7 @@ import {
   requestFraming,
   responseFraming,
 } from "../lib/inbound/http_message.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
 // ---------------------------------------------------------------- framing units
 
@@ -604,7 +605,9 @@ const httpInbound = (settings: Record<string, unknown> = {}) => ({
   settings,
 });
 
-Deno.test("http keep-alive: curl sends two URLs over one proxy connection", async () => {
+Deno.test("http keep-alive: curl sends two URLs over one proxy connection", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   await using origin = new TestOrigin("one");
   await using inst = await RunningInstance.start({
     inbounds: [httpInbound()],
@@ -625,7 +628,9 @@ Deno.test("http keep-alive: curl sends two URLs over one proxy connection", asyn
   assertStringIncludes(r.log, "Re-using existing connection");
 });
 
-Deno.test("http keep-alive: POST bodies by Content-Length and chunked, 100 Continue relayed", async () => {
+Deno.test("http keep-alive: POST bodies by Content-Length and chunked, 100 Continue relayed", {
+  ignore: !requirePeer("curl"),
+}, async () => {
   await using origin = new TestOrigin("post");
   await using inst = await RunningInstance.start({
     inbounds: [httpInbound()],

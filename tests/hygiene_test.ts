@@ -2,7 +2,11 @@
  * Addresses and logs: a name from the network is a valid domain or an IP literal, or the request is
  * refused (as V2Ray's "invalid domain name"); nothing a peer sends can forge a log line.
  */
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import fc from "fast-check";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
+import { fuzzParams } from "./helpers/fuzz.ts";
+import { ConfigError, formatIssue, loadConfigFiles } from "../lib/config/mod.ts";
+import { invalidUtf8At } from "../lib/config/jsonc.ts";
 import { addressFromName } from "../lib/core/destination.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { escapeControl, Logger, memorySink } from "../lib/log/mod.ts";
@@ -132,4 +136,59 @@ Deno.test("http inbound: a request with bare-LF line endings is answered", async
   } finally {
     conn.close();
   }
+});
+
+Deno.test("config: 200,000 nested brackets are an error with a location, not a stack overflow", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/deep.json`, "[".repeat(200_000));
+    await Deno.writeTextFile(
+      `${dir}/ok.json`,
+      // Brackets inside strings and comments do not count; 400 real levels are fine.
+      `// [[[[\n{"s": "[[[[{{{{", "x": ${"[".repeat(400)}${"]".repeat(400)}}`,
+    );
+    const e = await loadConfigFiles([`${dir}/deep.json`]).catch((e) => e);
+    assert(e instanceof ConfigError, String(e));
+    assertStringIncludes(e.message, "nesting deeper than 512 levels at line 1, column 513");
+    const ok = await loadConfigFiles([`${dir}/ok.json`]);
+    assert(ok.warnings.some((w) => w.path.join(".") === "x"), JSON.stringify(ok.warnings));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config: bytes that are not UTF-8 are a warning naming their line and column", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = new Uint8Array([
+      ...enc.encode('{\n  "log": { "loglevel": "warning" },\n  "x": "caf'),
+      0xe9, // Latin-1 é
+      ...enc.encode('"\n}'),
+    ]);
+    await Deno.writeFile(`${dir}/latin1.json`, bytes);
+    const { warnings } = await loadConfigFiles([`${dir}/latin1.json`]);
+    const w = warnings.map(formatIssue).join("\n");
+    assertStringIncludes(w, "bytes that are not UTF-8 at line 3, column 12");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config: the UTF-8 check agrees with a strict decoder on any bytes", () => {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.string().map((s) => enc.encode(s))),
+      (b) => {
+        let valid = true;
+        try {
+          strict.decode(b);
+        } catch {
+          valid = false;
+        }
+        assertEquals(invalidUtf8At(b) === -1, valid);
+      },
+    ),
+    fuzzParams(),
+  );
 });

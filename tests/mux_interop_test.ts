@@ -15,6 +15,7 @@ import {
 } from "./helpers/net.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { V2Ray } from "./helpers/v2ray.ts";
+import { requirePeer } from "./helpers/peers.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
@@ -134,7 +135,9 @@ async function udpOverMux(socksPort: number, echoPort: number): Promise<void> {
   }
 }
 
-Deno.test("mux: v2ray 4.34 client with mux → denoray server, 60 tunnels and UDP", async () => {
+Deno.test("mux: v2ray 4.34 client with mux → denoray server, 60 tunnels and UDP", {
+  ignore: !requirePeer("v2ray"),
+}, async () => {
   await using echo = new EchoServer();
   await using udpEcho = new UdpEchoServer();
   const lines: string[] = [];
@@ -158,7 +161,9 @@ Deno.test("mux: v2ray 4.34 client with mux → denoray server, 60 tunnels and UD
   assert(handshakes > 0 && handshakes <= TUNNELS / 4, `${handshakes} VMess connections`);
 });
 
-Deno.test("mux: denoray client with mux → v2ray 4.34 server, 60 tunnels and UDP", async () => {
+Deno.test("mux: denoray client with mux → v2ray 4.34 server, 60 tunnels and UDP", {
+  ignore: !requirePeer("v2ray"),
+}, async () => {
   await using echo = new EchoServer();
   await using udpEcho = new UdpEchoServer();
   const sp = freePort();

@@ -6,6 +6,7 @@ import { TcpStream } from "../lib/net/tcp.ts";
 import { BodyReader, BodyWriter, Option } from "../lib/vmess/mod.ts";
 import { VmessBodyStream } from "../lib/vmess_io/body_stream.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
+import { ProtocolError } from "../lib/core/errors.ts";
 
 const OPTIONS = Option.ChunkStream | Option.ChunkMasking | Option.GlobalPadding;
 
@@ -189,4 +190,40 @@ Deno.test("VmessBodyStream: a raw body's write (security zero) holds the caller 
   await transport.release();
   await writing;
   assertEquals(digest(transport.sent[0]), digest(original));
+});
+
+/** A transport that hands out `wire` in the given pieces, then EOF; writes are dropped. */
+function replay(pieces: Uint8Array[]): ByteStream {
+  return {
+    read: () => Promise.resolve(pieces.shift() ?? null),
+    write: () => Promise.resolve(),
+    closeWrite: () => Promise.resolve(),
+    close() {},
+  };
+}
+
+Deno.test("VmessBodyStream: closed between chunks is the end of the body, inside one an error", async () => {
+  const key = randomBytes(16), iv = randomBytes(16);
+  const params = { security: "aes-128-gcm" as const, options: OPTIONS, key, iv, packet: false };
+  const writer = new BodyWriter(params);
+  // Two chunks and no terminator: what a client that closes without closeWrite() sends.
+  const wire = [
+    writer.write(patternBytes(100, 1)).slice(),
+    writer.write(patternBytes(50, 2)).slice(),
+  ];
+  const read = async (pieces: Uint8Array[]) => {
+    const s = new VmessBodyStream({
+      transport: replay(pieces),
+      writer,
+      reader: new BodyReader(params),
+    });
+    let n = 0;
+    for (let p = await s.read(); p !== null; p = await s.read()) n += p.length;
+    return n;
+  };
+  assertEquals(await read([wire[0], wire[1]]), 150);
+  const cut = wire[1].subarray(0, wire[1].length - 3);
+  const e = await read([wire[0], cut]).then(() => null, (e: Error) => e);
+  assert(e instanceof ProtocolError && e.code === "truncated", String(e));
+  assertEquals(e.message, "VMess connection ended inside a chunk");
 });

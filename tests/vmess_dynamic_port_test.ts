@@ -6,6 +6,7 @@ import { V2Ray } from "./helpers/v2ray.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 import { DynamicVmessInbound } from "../lib/inbound/vmess_dynamic.ts";
 import { VmessInbound } from "../lib/inbound/vmess.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 
@@ -80,7 +81,9 @@ function rangeBase(): number {
   }
 }
 
-Deno.test("dynamic port: denoray client follows a v2ray server's SwitchAccount", async () => {
+Deno.test("dynamic port: denoray client follows a v2ray server's SwitchAccount", {
+  ignore: !requirePeer("v2ray"),
+}, async () => {
   await using echo = new EchoServer();
   const mainPort = freePort();
   const base = rangeBase();
@@ -97,7 +100,9 @@ Deno.test("dynamic port: denoray client follows a v2ray server's SwitchAccount",
   assert(dialed.some((p) => p >= base && p <= base + 30), `dialed ${dialed.join(",")}`);
 });
 
-Deno.test("dynamic port: a v2ray client follows denoray's SwitchAccount", async () => {
+Deno.test("dynamic port: a v2ray client follows denoray's SwitchAccount", {
+  ignore: !requirePeer("v2ray"),
+}, async () => {
   await using echo = new EchoServer();
   const base = rangeBase();
   await using server = await RunningInstance.start(serverConfig(0, base));

@@ -7,6 +7,7 @@ import { assertEquals } from "./assert.ts";
 import { digest, EchoServer, freePort, patternBytes, sendAndReceive } from "./helpers/net.ts";
 import { V2Ray } from "./helpers/v2ray.ts";
 import { RunningInstance } from "./helpers/instance.ts";
+import { requirePeer } from "./helpers/peers.ts";
 
 const ID = "b831381d-6324-4d53-ad4f-8cda48b30811";
 const SIZE = 1 << 20;
@@ -65,7 +66,9 @@ const V2RAY_CLIENT_SECURITIES = ["aes-128-gcm", "chacha20-poly1305", "none", "au
 
 for (const alterId of [0, 4]) {
   for (const security of OUR_CLIENT_SECURITIES) {
-    Deno.test(`interop: denoray client → v2ray server, alterId ${alterId}, ${security}`, async () => {
+    Deno.test(`interop: denoray client → v2ray server, alterId ${alterId}, ${security}`, {
+      ignore: !requirePeer("v2ray"),
+    }, async () => {
       await using echo = new EchoServer();
       const serverPort = freePort();
       await using _server = await V2Ray.start({
@@ -81,7 +84,9 @@ for (const alterId of [0, 4]) {
     });
   }
   for (const security of V2RAY_CLIENT_SECURITIES) {
-    Deno.test(`interop: v2ray client → denoray server, alterId ${alterId}, ${security}`, async () => {
+    Deno.test(`interop: v2ray client → denoray server, alterId ${alterId}, ${security}`, {
+      ignore: !requirePeer("v2ray"),
+    }, async () => {
       await using echo = new EchoServer();
       await using server = await RunningInstance.start({
         inbounds: [vmessIn(0, alterId)],

@@ -64,11 +64,15 @@ export function serverConfig(
   };
 }
 
-/** One dokodemo-door entry per [entry port, target port], all to the VMess server at `server`. */
+/**
+ * One dokodemo-door entry per [entry port, target port], all to the VMess server at `server`;
+ * `mux`: the outbound multiplexes (Mux.Cool, concurrency 8); `transport`: plain TCP or ws+tls.
+ */
 export function clientConfig(
   server: number,
   security: string,
   entries: readonly (readonly [number, number])[],
+  mux = false,
   transport: BenchTransport = "tcp",
   pki?: BenchPki,
 ): unknown {
@@ -83,6 +87,7 @@ export function clientConfig(
     })),
     outbounds: [{
       protocol: "vmess",
+      ...(mux ? { mux: { enabled: true, concurrency: 8 } } : {}),
       settings: {
         vnext: [{ address: "127.0.0.1", port: server, users: [{ id: BENCH_ID, security }] }],
       },

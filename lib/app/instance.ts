@@ -23,11 +23,16 @@ import {
   TrafficStats,
 } from "../stats/mod.ts";
 import { ActiveCounts } from "../engine/active.ts";
+import { cryptoStatus } from "../crypto/mod.ts";
 import { Tally } from "../core/tally.ts";
 import { collectMetrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { restoreState, saveState, stateVersion } from "./state_file.ts";
+import { checkUdp } from "./udp_support.ts";
+import { type Clock, OffsetClock, systemClock, unixSeconds } from "../core/clock.ts";
+import { NtpSync } from "../engine/ntp_sync.ts";
+import { DnsResolver, systemResolver } from "../dns_client/mod.ts";
 import { readTlsFiles } from "./tls_files.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
@@ -45,6 +50,8 @@ export interface InstanceOptions {
   readonly gateLimits?: GateLimits;
   /** Where replay filters are kept across restarts; none: they live in memory only, as V2Ray's. */
   readonly stateFile?: string;
+  /** The base clock, which NTP corrects when configured (the system clock; tests shift it). */
+  readonly clock?: Clock;
 }
 
 /** The caps of this process: from its soft descriptor limit (Linux), else a common default. */
@@ -67,6 +74,9 @@ export class Instance {
   readonly #failure = Promise.withResolvers<Error>();
   readonly #outboundActive = new ActiveCounts();
   readonly #handshakes = new Tally();
+  readonly #base: Clock;
+  readonly #clock: OffsetClock;
+  #ntp: NtpSync | undefined;
   /** Traffic counters, when the config enables stats (set by start()). */
   stats: TrafficStats | undefined;
   /** Admission of inbound connections, shared by every listener. */
@@ -78,6 +88,13 @@ export class Instance {
     this.#logger = logger;
     this.gate = new ConnectionGate(options.gateLimits ?? processGateLimits());
     this.#stateFile = options.stateFile;
+    this.#base = options.clock ?? systemClock;
+    this.#clock = new OffsetClock(this.#base);
+  }
+
+  /** The clock offset NTP measured, ms (0 without an `ntp` section). */
+  get clockOffsetMs(): number {
+    return this.#clock.offsetMs;
   }
 
   /** Settles with the error when a listener fails for good (the process should exit non-zero). */
@@ -90,14 +107,18 @@ export class Instance {
    * is not implemented yet, or a port that cannot be bound, stops everything and rejects.
    */
   async start(): Promise<void> {
+    checkUdp(this.#config);
     // Certificate files are read once here (run and test have read them already: a no-op then).
     const config = await readTlsFiles(this.#config);
     const policy = resolvePolicy(this.#config.policy);
     this.stats = this.#config.stats ? new TrafficStats(policy) : undefined;
+    const dns = this.#config.dns;
+    const resolver = dns ? new DnsResolver(dns, this.#logger) : systemResolver;
     const dispatcher = new RoutingDispatcher(
-      createRouter(this.#config.routing),
+      createRouter(this.#config.routing, this.#config.geo),
       this.stats,
       this.#outboundActive,
+      resolver,
     );
     this.#dispatcher = dispatcher;
     const ctx: InstanceContext = {
@@ -105,8 +126,10 @@ export class Instance {
       policy,
       dispatcher,
       stats: this.stats,
+      clock: this.#clock.now,
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
+      resolver,
       listening: {
         logger: this.#logger,
         gate: this.gate,
@@ -127,6 +150,17 @@ export class Instance {
       return createOutbound(o, ctx, layeredDialer(dialer, o.stream));
     }));
     try {
+      const ntp = this.#config.ntp;
+      if (ntp?.enabled && ntp.server !== undefined) {
+        // Synced before the listeners open, so the first VMess header has the corrected time.
+        this.#ntp = new NtpSync(
+          { ...ntp, server: ntp.server },
+          this.#clock,
+          this.#base,
+          this.#logger,
+        );
+        await this.#ntp.start();
+      }
       const built: Inbound[] = [];
       const lookup = (tag: string) => built.find((i) => i.tag === tag);
       for (const ib of config.inbounds) built.push(createInbound(ib, ctx, lookup));
@@ -136,7 +170,7 @@ export class Instance {
         this.#logger.warning(`stats served on ${this.#metrics.address}`);
       }
       if (this.#stateFile) {
-        await restoreState(this.#stateFile, built, this.#logger, Math.floor(Date.now() / 1000));
+        await restoreState(this.#stateFile, built, this.#logger, unixSeconds(this.#clock.now));
       }
       this.#reportTimer = setInterval(() => this.#reportGate(), GATE_REPORT_MS);
       Deno.unrefTimer(this.#reportTimer);
@@ -197,7 +231,7 @@ export class Instance {
       outboundActive: this.#outboundActive,
       handshakes: this.#handshakes,
       gate: this.gate,
-      build: { version: VERSION, deno: Deno.version.deno, crypto: "node" },
+      build: { version: VERSION, deno: Deno.version.deno, crypto: cryptoStatus().name },
       rss: () => Deno.memoryUsage().rss,
     });
   }
@@ -221,6 +255,8 @@ export class Instance {
   async stop(graceMs: number): Promise<void> {
     clearInterval(this.#reportTimer);
     clearInterval(this.#stateTimer);
+    this.#ntp?.stop();
+    this.#ntp = undefined;
     const inbounds = this.#inbounds;
     await Promise.all(inbounds.map((i) => i.close(graceMs)));
     await this.#saveState();

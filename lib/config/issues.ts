@@ -12,6 +12,8 @@ export interface ConfigIssue {
   readonly message: string;
   /** error or warning. */
   readonly severity: "error" | "warning";
+  /** The file it is about, when several files were merged and it is about one of them. */
+  readonly file?: string;
 }
 
 /** `outbounds[0].settings.vnext[0].users[0].id` from a path. */
@@ -24,10 +26,11 @@ export function formatPath(path: JsonPath): string {
   return s;
 }
 
-/** `path: message` of an issue, or the message alone at the root. */
+/** `[file: ]path: message` of an issue, or the message alone at the root. */
 export function formatIssue(issue: ConfigIssue): string {
   const p = formatPath(issue.path);
-  return p === "" ? issue.message : `${p}: ${issue.message}`;
+  const at = p === "" ? issue.message : `${p}: ${issue.message}`;
+  return issue.file === undefined ? at : `${issue.file}: ${at}`;
 }
 
 /** A config that cannot start, with every error found. */
@@ -38,7 +41,10 @@ export class ConfigError extends DenorayError {
   constructor(issues: readonly ConfigIssue[], file?: string) {
     const errors = issues.filter((i) => i.severity === "error");
     const where = file ? `${file}: ` : "";
-    super("bad-config", errors.map((i) => where + formatIssue(i)).join("\n"));
+    super(
+      "bad-config",
+      errors.map((i) => (i.file === undefined ? where : "") + formatIssue(i)).join("\n"),
+    );
     this.issues = issues;
   }
 }

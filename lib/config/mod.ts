@@ -1,14 +1,38 @@
 /** Config: V2Ray 4 JSON (with comments) read, merged and validated into typed structures. */
-export { loadConfigFiles, loadConfigObject, type LoadedConfig } from "./load.ts";
+export {
+  isStdin,
+  loadConfigFiles,
+  loadConfigObject,
+  type LoadedConfig,
+  type LoadOptions,
+} from "./load.ts";
 export { parseJsonc } from "./jsonc.ts";
-export { mergeConfigs } from "./merge.ts";
+export { blankComments } from "./comments.ts";
+export { MERGE_MODES, mergeConfigs, type MergeMode, type NamedConfig } from "./merge.ts";
 export {
   type Config,
   type InboundConfig,
   type OutboundConfig,
   validateConfig,
+  type ValidateOptions,
 } from "./validate.ts";
-export { ConfigError, type ConfigIssue, formatIssue, formatPath } from "./issues.ts";
+export {
+  type AssetRead,
+  type AssetSource,
+  type GeoUse,
+  NO_ASSETS,
+  resolveGeo,
+} from "./geo_resolve.ts";
+export { assetDirectories, DENORAY_ASSET_DIR, fileAssets, processAssets } from "./asset_files.ts";
+export {
+  ConfigError,
+  configError,
+  type ConfigIssue,
+  configWarning,
+  formatIssue,
+  formatPath,
+  type JsonPath,
+} from "./issues.ts";
 export {
   DEFAULT_LEVEL,
   inboundPolicy,
@@ -18,6 +42,7 @@ export {
   type SystemPolicy,
 } from "./policy.ts";
 export type * from "./protocols/mod.ts";
+export { type NtpConfig, parseGoDuration } from "./ntp.ts";
 export {
   type PemSource,
   PLAIN_TCP,
@@ -40,3 +65,6 @@ export type {
   RoutingConfig,
   RuleConfig,
 } from "./schema.ts";
+export { dumpConfig } from "./dump.ts";
+export type { DnsConfig, DnsServerConfig } from "./dns.ts";
+export { ROUTABLE_PROTOCOLS, type SniffingConfig, type SniffOverride } from "./sniffing.ts";

@@ -1,6 +1,9 @@
 /** The top-level V2Ray 4 config shape: log, inbounds, outbounds, routing, policy, stats. */
 import { z } from "zod";
 import { choice, inert, ipAddress, networkList, portRange, stringList } from "./fields.ts";
+import { ntp } from "./ntp.ts";
+import { sniffing } from "./sniffing.ts";
+import { dns } from "./dns.ts";
 
 export { streamSettings } from "./stream_settings.ts";
 import { globalTransport, streamSettings } from "./stream_settings.ts";
@@ -20,7 +23,7 @@ export const inbound = z.strictObject({
   protocol: z.string(),
   settings: z.unknown().optional(),
   streamSettings: streamSettings.optional(),
-  sniffing: inert.optional(),
+  sniffing: sniffing.optional(),
   allocate: allocate.optional(),
 });
 
@@ -65,28 +68,31 @@ export const portList = z.union([z.number(), z.string()]).transform((v, ctx) => 
 const refused = (what: string) =>
   z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: "custom", message: what }));
 
-/** A routing rule of type field. */
+/** A routing rule of type field. List fields take a list or a comma-separated string, as V2Ray's. */
 export const rule = z.strictObject({
-  type: choice(["field"] as const, ["chinaip", "chinasites"]).default("field"),
+  // Missing: read as "field" (validate() warns: 4.34 refuses it, later V2Rays default to it).
+  type: choice(["field"] as const, ["chinaip", "chinasites"]).optional(),
   inboundTag: stringList.optional(),
   outboundTag: z.string().min(1).optional(),
   balancerTag: refused("balancers are not supported").optional(),
-  domain: z.array(z.string()).optional(),
-  domains: z.array(z.string()).optional(),
-  ip: z.array(z.string()).optional(),
+  domain: stringList.optional(),
+  domains: stringList.optional(),
+  ip: stringList.optional(),
   port: portList.optional(),
   sourcePort: portList.optional(),
   network: networkList.optional(),
-  source: z.array(z.string()).optional(),
-  user: z.array(z.string()).optional(),
-  protocol: refused("matching on sniffed protocol is not supported (sniffing is not implemented)")
-    .optional(),
-  attrs: refused("attrs (needs sniffing) is not supported").optional(),
+  source: stringList.optional(),
+  user: stringList.optional(),
+  // Sniffed protocol ("http", "tls", "bittorrent") and HTTP request attributes: lib/config/sniffing.ts.
+  protocol: stringList.optional(),
+  attrs: z.string().optional(),
 });
 
 /** The routing section. */
 export const routing = z.strictObject({
-  domainStrategy: choice(["AsIs", "IPIfNonMatch", "IPOnDemand"] as const).default("AsIs"),
+  domainStrategy: choice(["AsIs", "IPIfNonMatch", "IPOnDemand"] as const, ["AlwaysIP"]).default(
+    "AsIs",
+  ),
   domainMatcher: inert.optional(),
   rules: z.array(rule).default([]),
   balancers: refused("balancers are not supported").optional(),
@@ -151,8 +157,10 @@ export const root = z.strictObject({
       return { host, port };
     }).optional(),
   }).optional(),
+  // sing-box's section (V2Ray 4 has none): an SNTP-corrected clock for VMess.
+  ntp: ntp.optional(),
   api: inert.optional(),
-  dns: inert.optional(),
+  dns: dns.optional(),
   transport: globalTransport.optional(),
   reverse: refused("reverse proxy is not supported").optional(),
   fakedns: refused("fakedns is not supported").optional(),

@@ -3,10 +3,22 @@ import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
 import { parseSection } from "./zod_issues.ts";
 import * as schema from "./schema.ts";
-import { ipBytes, parseCidr } from "../core/cidr.ts";
+import type { GeoData } from "../geo/mod.ts";
+import { type AssetSource, type GeoUse, NO_ASSETS, resolveGeo } from "./geo_resolve.ts";
+import { checkRuleEntries } from "./rule_entries.ts";
+import { ROOT_ENUMS, SETTINGS_ENUMS } from "./enum_values.ts";
+import type { NtpConfig } from "./ntp.ts";
 import { chainIssues } from "./chain.ts";
 import { outboundInertWarnings, routingInertWarnings } from "./inert.ts";
-import { PLAIN_TCP, resolveStreamSettings, type StreamSettings } from "./stream_settings.ts";
+import {
+  type GlobalTransportConfig,
+  PLAIN_TCP,
+  resolveStreamSettings,
+  type StreamSettings,
+  type StreamSettingsConfig,
+} from "./stream_settings.ts";
+import { sniffingRuleIssues } from "./sniffing.ts";
+import { type DnsConfig, dnsGeoUses, dnsIssues, resolveDnsGeo } from "./dns.ts";
 import { readMuxSetting } from "../mux/mod.ts";
 import {
   INBOUND_PROTOCOLS,
@@ -61,6 +73,34 @@ export interface Config {
   readonly stats: boolean;
   /** Where to serve the counters as Prometheus text, if anywhere. */
   readonly statsListen?: { readonly host: string; readonly port: number };
+  /** The SNTP clock correction, if the config has an `ntp` section. */
+  readonly ntp?: NtpConfig;
+  /** The data of the geoip/geosite references in routing, and only theirs. */
+  readonly geo: GeoData;
+  /**
+   * Stream settings as written (keys and values in V2Ray's spelling), by inbound and outbound
+   * index, and the global `transport`: what `dump` writes back, since the resolved `stream` of
+   * each inbound and outbound is not V2Ray JSON.
+   */
+  readonly written: WrittenStreams;
+  /** The built-in DNS, if configured (else names are resolved by the system). */
+  readonly dns?: DnsConfig;
+}
+
+/** Stream settings as written, for writing the config back (see Config.written). */
+export interface WrittenStreams {
+  /** `inbounds[i].streamSettings`, parsed but not resolved. */
+  readonly inbounds: readonly (StreamSettingsConfig | undefined)[];
+  /** `outbounds[i].streamSettings`, parsed but not resolved. */
+  readonly outbounds: readonly (StreamSettingsConfig | undefined)[];
+  /** The global `transport`, parsed. */
+  readonly transport?: GlobalTransportConfig;
+}
+
+/** What validation may read besides the config itself. */
+export interface ValidateOptions {
+  /** Where geoip.dat, geosite.dat and ext: files are looked up (default: none). */
+  readonly assets?: AssetSource;
 }
 
 /** The outcome of validation: a config (when no error) and every issue found. */
@@ -100,20 +140,12 @@ function checkTags(
   return seen;
 }
 
-const UNSUPPORTED_MATCHERS = /^(geosite|geoip|ext|ext-domain|ext-ip):/;
-
 // V2Ray 4.34 refuses a rule whose conditions are all absent or empty lists.
 function hasCondition(r: schema.RuleConfig): boolean {
-  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag].some((l) => l?.length) ||
-    Boolean(r.port?.length) || Boolean(r.sourcePort?.length) || r.network !== undefined;
-}
-
-function cidrProblem(v: string): string {
-  const slash = v.indexOf("/");
-  const addr = ipBytes(slash < 0 ? v : v.slice(0, slash));
-  return addr
-    ? `${JSON.stringify(v)}: the prefix length must be a number from 0 to ${addr.length * 8}`
-    : `${JSON.stringify(v)} is not an IP address or a CIDR block`;
+  return [r.domain, r.domains, r.ip, r.source, r.user, r.inboundTag, r.protocol].some((l) =>
+    l?.length
+  ) || Boolean(r.port?.length) || Boolean(r.sourcePort?.length) || r.network !== undefined ||
+    Boolean(r.attrs);
 }
 
 function checkRouting(
@@ -121,6 +153,7 @@ function checkRouting(
   inTags: Set<string>,
   outTags: Set<string>,
   out: ConfigIssue[],
+  uses: GeoUse[],
 ) {
   routing.rules.forEach((r, i) => {
     const p = ["routing", "rules", i];
@@ -140,50 +173,61 @@ function checkRouting(
         configError(
           p,
           "this rule has no effective fields: it needs a non-empty domain, ip, port, sourcePort, " +
-            "network, source, user or inboundTag",
+            "network, source, user, inboundTag, protocol or attrs",
         ),
       );
     }
-    for (const key of ["domain", "domains", "ip", "source"] as const) {
-      (r[key] ?? []).forEach((v, j) => {
-        const m = UNSUPPORTED_MATCHERS.exec(v);
-        if (m) {
-          out.push(
-            configError([...p, key, j], `${JSON.stringify(v)}: ${m[1]}: is not supported yet`),
-          );
-        } else if ((key === "ip" || key === "source") && parseCidr(v) === null) {
-          out.push(configError([...p, key, j], cidrProblem(v)));
-        } else if (v.startsWith("regexp:")) {
-          try {
-            new RegExp(v.slice(7));
-          } catch {
-            out.push(
-              configError([...p, key, j], `${JSON.stringify(v)} is not a valid regular expression`),
-            );
-          }
-        }
-      });
+    if (r.type === undefined) {
+      out.push(
+        configWarning(
+          p,
+          'no "type": read as "field" (V2Ray 4.34 refuses a rule without "type": "field")',
+        ),
+      );
     }
+    out.push(...sniffingRuleIssues(r, p));
+    checkRuleEntries(r, p, out, uses);
   });
 }
 
-/** Validates a parsed (and merged) config object; never throws. */
-export function validateConfig(raw: unknown): ValidationResult {
-  const top = parseSection(schema.root, raw, []);
+// A VMess inbound nobody can use: no clients, and no other inbound's detour adds accounts to it.
+function noClientWarnings(inbounds: readonly [number, InboundConfig][]): ConfigIssue[] {
+  const detourTargets = new Set(
+    inbounds.flatMap(([, i]) =>
+      i.protocol === "vmess" && i.settings.detour ? [i.settings.detour.to] : []
+    ),
+  );
+  const out: ConfigIssue[] = [];
+  for (const [index, ib] of inbounds) {
+    if (ib.protocol !== "vmess" || ib.settings.clients.length > 0) continue;
+    if (ib.tag !== undefined && detourTargets.has(ib.tag)) continue;
+    out.push(
+      configWarning(
+        ["inbounds", index, "settings", "clients"],
+        "no clients: every VMess connection to this inbound will be refused",
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Validates a parsed (and merged) config object; never throws. Geo references are resolved
+ * through `options.assets`.
+ */
+export function validateConfig(raw: unknown, options: ValidateOptions = {}): ValidationResult {
+  const top = parseSection(schema.root, raw, [], ROOT_ENUMS);
   const issues = [...top.issues];
   if (!top.value) return { issues };
   const root = top.value;
 
-  for (const k of ["api", "dns"] as const) {
-    if (root[k] !== undefined) issues.push(configWarning([k], "is accepted but not acted on"));
-  }
+  if (root.api !== undefined) issues.push(configWarning(["api"], "is accepted but not acted on"));
+  issues.push(...dnsIssues(root.dns));
 
   const inbounds: InboundConfig[] = [];
+  const indexed: [number, InboundConfig][] = [];
   root.inbounds.forEach((ib, i) => {
     const path = ["inbounds", i];
-    if (ib.sniffing !== undefined) {
-      issues.push(configWarning([...path, "sniffing"], "is accepted but not acted on"));
-    }
     const stream = resolveStreamSettings(
       ib.streamSettings,
       root.transport,
@@ -196,13 +240,18 @@ export function validateConfig(raw: unknown): ValidationResult {
       return;
     }
     const protocol = ib.protocol as InboundProtocol;
-    const s = parseSection(INBOUND_PROTOCOLS[protocol], ib.settings ?? {}, [...path, "settings"]);
+    const s = parseSection(
+      INBOUND_PROTOCOLS[protocol],
+      ib.settings ?? {},
+      [...path, "settings"],
+      SETTINGS_ENUMS[`inbound ${protocol}`],
+    );
     issues.push(...s.issues);
     const { streamSettings: _, ...base } = ib;
     if (s.value && stream.value) {
-      inbounds.push(
-        { ...base, stream: stream.value, protocol, settings: s.value } as InboundConfig,
-      );
+      const built = { ...base, stream: stream.value, protocol, settings: s.value } as InboundConfig;
+      inbounds.push(built);
+      indexed.push([i, built]);
     }
     if (ib.allocate?.strategy === "random" && protocol !== "vmess") {
       issues.push(
@@ -229,7 +278,12 @@ export function validateConfig(raw: unknown): ValidationResult {
       return;
     }
     const protocol = ob.protocol as OutboundProtocol;
-    const s = parseSection(OUTBOUND_PROTOCOLS[protocol], ob.settings ?? {}, [...path, "settings"]);
+    const s = parseSection(
+      OUTBOUND_PROTOCOLS[protocol],
+      ob.settings ?? {},
+      [...path, "settings"],
+      SETTINGS_ENUMS[`outbound ${protocol}`],
+    );
     issues.push(...s.issues);
     const { streamSettings: _, ...base } = ob;
     if (s.value) {
@@ -275,8 +329,14 @@ export function validateConfig(raw: unknown): ValidationResult {
   });
   const routing = root.routing ?? { domainStrategy: "AsIs" as const, rules: [] };
   issues.push(...routingInertWarnings(root.routing));
-  checkRouting(routing, inTags, outTags, issues);
-
+  const geoUses: GeoUse[] = [];
+  checkRouting(routing, inTags, outTags, issues, geoUses);
+  geoUses.push(...dnsGeoUses(root.dns));
+  issues.push(...noClientWarnings(indexed));
+  if (issues.some((i) => i.severity === "error")) return { issues };
+  // Files are read only for a config that is otherwise right.
+  const { geo, issues: geoIssues } = resolveGeo(geoUses, options.assets ?? NO_ASSETS);
+  issues.push(...geoIssues);
   if (issues.some((i) => i.severity === "error")) return { issues };
   return {
     config: {
@@ -287,6 +347,14 @@ export function validateConfig(raw: unknown): ValidationResult {
       policy: root.policy,
       stats: root.stats !== undefined,
       statsListen: root.stats?.listen,
+      ntp: root.ntp,
+      geo,
+      written: {
+        inbounds: root.inbounds.map((i) => i.streamSettings),
+        outbounds: root.outbounds.map((o) => o.streamSettings),
+        transport: root.transport,
+      },
+      dns: root.dns && resolveDnsGeo(root.dns, geo),
     },
     issues,
   };

@@ -1,6 +1,9 @@
 /** Turning zod's issues into ConfigIssues; unknown keys become warnings rather than failures. */
 import type { z } from "zod";
 import { configError, type ConfigIssue, configWarning, type JsonPath } from "./issues.ts";
+import { knownKeysAt, normaliseKeys } from "./key_case.ts";
+import { type EnumRule, normaliseEnums } from "./enum_values.ts";
+import { closest } from "./suggest.ts";
 
 function typeName(v: unknown): string {
   if (v === null) return "null";
@@ -46,17 +49,32 @@ function dropKeys(data: unknown, path: PropertyKey[], keys: string[]): void {
   if (node && typeof node === "object") { for (const k of keys) delete node[k]; }
 }
 
+function unknownKey(schema: z.ZodType, at: JsonPath, key: string): string {
+  const guess = closest(key, knownKeysAt(schema, at));
+  return guess === undefined
+    ? "unknown key, ignored"
+    : `unknown key, ignored; did you mean "${guess}"?`;
+}
+
 /**
- * Parses `data` with `schema`. Keys the schema does not know are warned about and dropped, so the
+ * Parses `data` with `schema`, keys and `enums` values read as V2Ray 4.34 reads them first. Keys
+ * the schema does not know are warned about (with the likeliest intended key) and dropped, so the
  * result is typed; every other problem is an error. Paths are prefixed with `prefix`.
  */
 export function parseSection<S extends z.ZodType>(
   schema: S,
   data: unknown,
   prefix: JsonPath,
+  enums: readonly EnumRule[] = [],
 ): { value?: z.output<S>; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
-  let input = data === undefined ? undefined : structuredClone(data);
+  const keyed = normaliseKeys(
+    schema,
+    data === undefined ? undefined : structuredClone(data),
+    prefix,
+  );
+  const issues: ConfigIssue[] = [...keyed.issues];
+  let input = keyed.value;
+  issues.push(...normaliseEnums(input, enums, prefix));
   for (let attempt = 0; attempt < 8; attempt++) {
     const r = schema.safeParse(input, { reportInput: true, error: defaultMessage });
     if (r.success) return { value: r.data, issues };
@@ -64,7 +82,8 @@ export function parseSection<S extends z.ZodType>(
     const other = r.error.issues.filter((i) => i.code !== "unrecognized_keys");
     for (const u of unknown) {
       for (const k of u.keys) {
-        issues.push(configWarning([...prefix, ...u.path as JsonPath, k], "unknown key, ignored"));
+        const at = u.path as JsonPath;
+        issues.push(configWarning([...prefix, ...at, k], unknownKey(schema, at, k)));
       }
       dropKeys(input, u.path, u.keys);
     }

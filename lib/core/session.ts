@@ -27,6 +27,13 @@ export interface Session {
   readonly source: SourceAddress;
   /** The authenticated user, if the inbound has users. */
   readonly user?: SessionUser;
+  /**
+   * The application protocol, when known: sniffed ("http1", "tls", "bittorrent") or given by the
+   * inbound ("http/1.1" for the http inbound's plain requests). Routing's `protocol` is a prefix.
+   */
+  readonly protocol?: string;
+  /** The request's attributes (":method", ":path", headers) for routing's `attrs`, if any. */
+  readonly attributes?: ReadonlyMap<string, string>;
 }
 
 let nextId = 1;

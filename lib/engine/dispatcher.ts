@@ -9,36 +9,32 @@ import { addressKind } from "../core/destination.ts";
 import type { TrafficStats } from "../stats/counters.ts";
 import { countedPackets } from "../stats/counted_packets.ts";
 import { ActiveCounts } from "./active.ts";
-
-async function resolveAll(domain: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const kind of ["A", "AAAA"] as const) {
-    try {
-      out.push(...await Deno.resolveDns(domain, kind));
-    } catch {
-      // No record of that kind: routing goes on with what there is.
-    }
-  }
-  return out;
-}
+import { type HostResolver, systemResolver } from "../dns_client/mod.ts";
 
 /** Routes with `router` over `outbounds` (the first is the default). */
 export class RoutingDispatcher implements Dispatcher {
   readonly #router: Router;
   readonly #stats: TrafficStats | undefined;
   readonly #active: ActiveCounts;
+  readonly #resolver: HostResolver;
   #outbounds: Outbound[] = [];
   #byTag = new Map<string, Outbound>();
 
   /**
    * A dispatcher; outbounds are set once they are built (they may need the dispatcher). With
    * `stats`, UDP flows count their payload bytes (TCP relays count in proxyTcp); open UDP flows
-   * are counted in `active` per outbound.
+   * are counted in `active` per outbound. IPIfNonMatch and IPOnDemand resolve with `resolver`.
    */
-  constructor(router: Router, stats?: TrafficStats, active = new ActiveCounts()) {
+  constructor(
+    router: Router,
+    stats?: TrafficStats,
+    active = new ActiveCounts(),
+    resolver: HostResolver = systemResolver,
+  ) {
     this.#router = router;
     this.#stats = stats;
     this.#active = active;
+    this.#resolver = resolver;
   }
 
   /** Installs the outbounds, in config order. */
@@ -63,7 +59,9 @@ export class RoutingDispatcher implements Dispatcher {
     if (this.#router.resolvesDomains && addressKind(destination.address) === "domain") {
       // IPIfNonMatch resolves only when no rule matched the domain; IPOnDemand (approximated) too.
       if (tag === null) {
-        tag = this.#router.route(session, destination, await resolveAll(destination.address));
+        // A name that does not resolve leaves routing with no IPs, as in 4.34.
+        const ips = await this.#resolver.lookup(destination.address, "ip").catch(() => []);
+        tag = this.#router.route(session, destination, ips);
       }
     }
     const ob = tag === null ? this.#outbounds[0] : this.#byTag.get(tag);

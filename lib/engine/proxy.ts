@@ -4,8 +4,10 @@ import { formatDestination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { LevelPolicy } from "../config/policy.ts";
+import type { SniffingConfig } from "../config/mod.ts";
 import { type ByteCounters, relay } from "../net/relay.ts";
 import type { InstanceContext } from "./context.ts";
+import { applySniffed, sniffClient } from "./sniffing.ts";
 
 /** A dialed target and the tag of the outbound that dialed it. */
 export interface RoutedTarget {
@@ -76,6 +78,8 @@ export interface ProxyOptions {
   readonly onDialFailed?: () => Promise<void>;
   /** Timeouts of the relay (default: the policy of the session user's level). */
   readonly policy?: LevelPolicy;
+  /** The inbound's sniffing: when enabled, the first bytes are judged before routing. */
+  readonly sniffing?: SniffingConfig;
 }
 
 /** Routes `client`'s stream to `destination` and relays until both ends finish; never rejects. */
@@ -86,6 +90,16 @@ export async function proxyTcp(
   client: ByteStream,
   options: ProxyOptions = {},
 ): Promise<void> {
+  if (options.sniffing?.enabled && destination.network === "tcp") {
+    const sniffed = await sniffClient(client);
+    client = sniffed.stream;
+    const after = applySniffed(options.sniffing, session, destination, sniffed.found);
+    if (after.overridden) {
+      ctx.logger.info(`[${session.id}] sniffed domain: ${after.destination.address}`);
+    }
+    session = after.session;
+    destination = after.destination;
+  }
   const target = await dialRouted(ctx, session, destination);
   if (!target) {
     await options.onDialFailed?.().catch(() => {});

@@ -47,7 +47,7 @@ export class DokodemoInbound implements Inbound {
         source,
         user: { email: "", level: s.userLevel },
       };
-      await proxyTcp(ctx, session, dest, stream, { policy: level });
+      await proxyTcp(ctx, session, dest, stream, { policy: level, sniffing: config.sniffing });
     });
   }
 

@@ -28,6 +28,7 @@ import {
   originRequestHead,
   parseRequestHead,
   REQUEST_HEAD_LIMIT,
+  requestAttributes,
   requestDestination,
 } from "./http_protocol.ts";
 
@@ -143,6 +144,7 @@ export class HttpInbound extends TcpInbound {
       const policy = this.#policy;
       await proxyTcp(this.#ctx, session, dest, new PrefixedStream(reader.take(), client), {
         policy,
+        sniffing: this.#config.sniffing,
       });
       return false;
     }
@@ -153,7 +155,9 @@ export class HttpInbound extends TcpInbound {
       this.#ctx.logger.info(`[${session.id}] http ${this.tag}: ${(e as Error).message}`);
       return await refuse(RESPONSES.badRequest);
     }
-    const target = await dialRouted(this.#ctx, session, dest);
+    // As 4.34: a plain request is known to be HTTP, and its head is what `attrs` rules see.
+    const routed = { ...session, protocol: "http/1.1", attributes: requestAttributes(head) };
+    const target = await dialRouted(this.#ctx, routed, dest);
     if (!target) return await refuse(RESPONSES.unavailable);
     const result = await exchange({
       method: head.method,

@@ -103,3 +103,30 @@ export function originRequestHead(h: HttpRequestHead): Uint8Array {
   headers.push(["Connection", "close"]);
   return serializeHead(`${h.method} ${target} ${h.version}`, headers);
 }
+
+// The path of a request target as Go's URL.Path has it: no query or fragment, escapes decoded.
+function targetPath(target: string): string {
+  const authority = absoluteAuthority(target);
+  const rest = authority === null ? target : target.slice(7 + authority.length);
+  const path = rest.split(/[?#]/)[0];
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * What 4.34's http inbound gives a plain (not CONNECT) request for routing's `attrs`: ":method"
+ * (upper case), ":path", and each end-to-end header's first value under its lower-case name
+ * (Host is not a header there, as in Go; a missing User-Agent is "").
+ */
+export function requestAttributes(h: HttpRequestHead): Map<string, string> {
+  const out = new Map([[":method", h.method.toUpperCase()], [":path", targetPath(h.target)]]);
+  for (const [k, v] of endToEndHeaders(h.headers)) {
+    const name = k.toLowerCase();
+    if (name !== "host" && !out.has(name)) out.set(name, v);
+  }
+  if (!out.has("user-agent")) out.set("user-agent", "");
+  return out;
+}

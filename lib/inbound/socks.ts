@@ -114,7 +114,10 @@ export class SocksInbound extends TcpInbound {
       return;
     }
     const stream = new PrefixedStream(reader.take(), tcp);
-    await proxyTcp(this.#ctx, session, result.dest, stream, { policy });
+    await proxyTcp(this.#ctx, session, result.dest, stream, {
+      policy,
+      sniffing: this.#config.sniffing,
+    });
   }
 
   // The relay lives until the client closes the TCP connection (RFC 1928 §7).

@@ -1,4 +1,5 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
+import { unixSeconds } from "../core/clock.ts";
 import type { InboundConfig } from "../config/mod.ts";
 import type { PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
@@ -28,6 +29,7 @@ export class VmessInbound extends TcpInbound {
   readonly #sctx: VmessServerContext;
   readonly #ctx: InstanceContext;
   readonly #accounts: DetourAccounts;
+  readonly #config: VmessInboundConfig;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
   constructor(
@@ -45,7 +47,9 @@ export class VmessInbound extends TcpInbound {
       services: ctx.listening,
     });
     this.#ctx = ctx;
-    this.server = new VmessServer(vmessUsers(config.settings.clients));
+    this.#config = config;
+    // The replay windows start by the same (NTP-corrected) clock their checks use.
+    this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;
@@ -73,6 +77,6 @@ export class VmessInbound extends TcpInbound {
 
   /** Serves one VMess connection. */
   protected serve(conn: InboundConnection): Promise<void> {
-    return serveVmess(conn, this.#sctx, this.#ctx);
+    return serveVmess(conn, this.#sctx, this.#ctx, this.#config.sniffing);
   }
 }

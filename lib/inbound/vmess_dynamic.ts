@@ -3,6 +3,7 @@
  * ports of its range, re-picked every `refresh` minutes; a detouring inbound hands its clients the
  * account of their email here (see DetourAccounts) in a SwitchAccount command.
  */
+import { unixSeconds } from "../core/clock.ts";
 import type { InboundConfig } from "../config/mod.ts";
 import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
@@ -38,7 +39,8 @@ export class DynamicVmessInbound implements Inbound {
     this.tag = config.tag ?? "";
     this.#config = config;
     this.#ctx = ctx;
-    this.server = new VmessServer(vmessUsers(config.settings.clients));
+    // The replay windows start by the same (NTP-corrected) clock their checks use.
+    this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
     this.#accounts = new DetourAccounts(this.server, config.settings.default);
   }
@@ -69,7 +71,10 @@ export class DynamicVmessInbound implements Inbound {
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
     for (const p of this.#pickPorts()) {
-      const g = new TcpListenerGroup(opts, (conn) => serveVmess(conn, sctx, this.#ctx));
+      const g = new TcpListenerGroup(
+        opts,
+        (conn) => serveVmess(conn, sctx, this.#ctx, this.#config.sniffing),
+      );
       try {
         g.listen(this.#config.listen, p, p);
         groups.push(g);

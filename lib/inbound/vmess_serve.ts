@@ -7,21 +7,23 @@ import { type InboundConnection, relayPackets } from "../net/mod.ts";
 import { acceptVmess, type VmessServerContext } from "../vmess_io/server_session.ts";
 import { VmessPacketFlow } from "../vmess_io/packet_flow.ts";
 import type { Destination } from "../core/destination.ts";
+import type { SniffingConfig } from "../config/mod.ts";
 import type { PacketStream } from "../core/handlers.ts";
 import type { SessionUser, SourceAddress } from "../core/session.ts";
 import { serveMux } from "../mux_io/mod.ts";
 
-/** Serves one VMess connection until both directions end; never rejects. */
+/** Serves one VMess connection until both directions end (sniffing if asked); never rejects. */
 export async function serveVmess(
   conn: InboundConnection,
   vmess: VmessServerContext,
   ctx: InstanceContext,
+  sniffing?: SniffingConfig,
 ): Promise<void> {
   const req = await acceptVmess(conn, vmess);
   if (!req) return;
   conn.established();
   if (req.command === "mux") {
-    await serveMuxCool(req.stream, vmess.tag, conn.source, req.user, ctx);
+    await serveMuxCool(req.stream, vmess.tag, conn.source, req.user, ctx, sniffing);
     return;
   }
   const session = newSession(vmess.tag, conn.source, req.user);
@@ -33,6 +35,7 @@ export async function serveVmess(
   // As V2Ray: when the target cannot be reached, the response header alone, then close.
   await proxyTcp(ctx, session, req.destination, req.stream, {
     onDialFailed: () => req.stream.flush(),
+    sniffing,
   });
 }
 
@@ -41,20 +44,21 @@ function newSession(inboundTag: string, source: SourceAddress, user: SessionUser
 }
 
 // Each sub-connection is a session of its own: routed, logged, counted and timed like a plain
-// VMess request of the same user.
+// VMess request of the same user (and sniffed, as 4.34 sniffs Mux TCP sub-connections).
 async function serveMuxCool(
   body: InboundConnection["stream"],
   tag: string,
   source: SourceAddress,
   user: SessionUser,
   ctx: InstanceContext,
+  sniffing?: SniffingConfig,
 ): Promise<void> {
   const outcome = await serveMux(
     body,
     async (sub) => {
       const session = newSession(tag, source, user);
       if ("packets" in sub) await serveUdp(ctx, session, sub.destination, sub.packets);
-      else await proxyTcp(ctx, session, sub.destination, sub.stream);
+      else await proxyTcp(ctx, session, sub.destination, sub.stream, { sniffing });
     },
     {},
     ctx.logger,

@@ -4,6 +4,10 @@ import type { InstanceContext } from "../engine/context.ts";
 import type { PersistentState } from "../core/handlers.ts";
 import { parseReplayState, parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
+import { LogThrottle } from "../log/mod.ts";
+
+/** At most one warning per user per minute about its clock. */
+const CLOCK_WARNING_INTERVAL_MS = 60_000;
 
 type VmessInboundConfig = Extract<InboundConfig, { protocol: "vmess" }>;
 
@@ -30,6 +34,8 @@ export function vmessServerContext(
     secureOnly: config.settings.disableInsecureEncryption,
     handshakeMs: ctx.policy.level(0).handshakeMs,
     logger: ctx.logger,
+    clock: ctx.clock,
+    clockWarnings: new LogThrottle(CLOCK_WARNING_INTERVAL_MS),
     onHandshake: (result) => ctx.handshakes.add([tag, result]),
   };
 }

@@ -9,3 +9,4 @@ export {
   silentLogger,
   stderrSink,
 } from "./logger.ts";
+export { LogThrottle } from "./throttle.ts";

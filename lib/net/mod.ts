@@ -58,3 +58,4 @@ export { PrefixedStream } from "./prefixed_stream.ts";
 export { type ByteCounters, relay, type RelayOptions, type RelayResult } from "./relay.ts";
 export { DEFAULT_READ_BUFFER, dialTcp, MIN_READ_BUFFER, setNoDelay, TcpStream } from "./tcp.ts";
 export { UdpSocketStream } from "./udp.ts";
+export { querySntp, type SntpQueryOptions, type SntpResult } from "./sntp_client.ts";

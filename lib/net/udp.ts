@@ -15,6 +15,12 @@ export class UdpSocketStream implements PacketStream {
 
   /** Binds a fresh socket on `hostname` (port chosen by the OS). */
   static bind(hostname: string, port = 0): UdpSocketStream {
+    if (typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+      throw new DenorayError(
+        "udp-unavailable",
+        'UDP sockets need Deno\'s --unstable-net (or "unstable": ["net"] in deno.json)',
+      );
+    }
     return new UdpSocketStream(Deno.listenDatagram({ transport: "udp", hostname, port }));
   }
 

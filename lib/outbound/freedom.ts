@@ -4,6 +4,7 @@ import type { Outbound, PacketStream } from "../core/handlers.ts";
 import type { Destination } from "../core/destination.ts";
 import { addressKind } from "../core/destination.ts";
 import { DenorayError } from "../core/errors.ts";
+import type { IpFamily } from "../dns/mod.ts";
 import type { Session } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
 import type { InstanceContext } from "../engine/context.ts";
@@ -43,20 +44,19 @@ export class FreedomOutbound implements Outbound {
   async #resolve(address: string): Promise<string> {
     const strategy = this.#config.settings.domainStrategy;
     if (strategy === "AsIs" || addressKind(address) !== "domain") return address;
-    const kinds: ("A" | "AAAA")[] = strategy === "UseIPv6"
-      ? ["AAAA"]
+    const family: IpFamily = strategy === "UseIPv6"
+      ? "ipv6"
       : strategy === "UseIPv4"
-      ? ["A"]
-      : ["A", "AAAA"];
-    for (const k of kinds) {
-      try {
-        const r = await Deno.resolveDns(address, k);
-        if (r.length > 0) return r[0];
-      } catch {
-        // Try the next record type.
-      }
+      ? "ipv4"
+      : "ip";
+    try {
+      // The first address: an IPv4 one when UseIP finds both.
+      return (await this.#ctx.resolver.lookup(address, family))[0];
+    } catch (e) {
+      throw new DenorayError("dns", `cannot resolve ${address}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
-    throw new DenorayError("dns", `cannot resolve ${address}`);
   }
 
   /** Connects over TCP. */

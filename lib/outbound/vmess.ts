@@ -95,6 +95,7 @@ export class VmessOutbound implements Outbound {
       const bufferSize = this.#ctx.policy.level(session.user?.level ?? ep.level).bufferSize;
       try {
         return await connectVmess(ep, destination, {
+          clock: this.#ctx.clock,
           dial: (address, port) => this.#dialer.dialStream(session, address, port, bufferSize),
           onSwitchAccount: this.#switchAccount,
         });

@@ -2,6 +2,7 @@
 import type { RoutingConfig } from "../config/mod.ts";
 import type { Destination } from "../core/destination.ts";
 import type { Session } from "../core/session.ts";
+import { type GeoData, NO_GEO_DATA } from "../geo/mod.ts";
 import { compileRule } from "./rule.ts";
 
 /** Chooses an outbound tag; null means the default (first) outbound. */
@@ -12,9 +13,9 @@ export interface Router {
   readonly resolvesDomains: boolean;
 }
 
-/** A router for `config`. */
-export function createRouter(config: RoutingConfig): Router {
-  const rules = config.rules.map(compileRule);
+/** A router for `config`; `geo` holds the data its geoip/geosite references resolved to. */
+export function createRouter(config: RoutingConfig, geo: GeoData = NO_GEO_DATA): Router {
+  const rules = config.rules.map((r) => compileRule(r, geo));
   return {
     resolvesDomains: config.domainStrategy !== "AsIs" && rules.some((r) => r.usesIp),
     route(session, destination, resolved) {
@@ -25,3 +26,6 @@ export function createRouter(config: RoutingConfig): Router {
 }
 
 export { type Cidr, cidrContains, parseCidr } from "../core/cidr.ts";
+export { DomainSet } from "./domain_set.ts";
+export { IpSet } from "./ip_set.ts";
+export { MissingGeoData } from "./rule.ts";

@@ -15,12 +15,21 @@ export function sealAuthId(key: Uint8Array, timeSec: number, rand = randomBytes(
   return aesEncryptBlock(key, p);
 }
 
-/** The AuthID's timestamp if it opens under `key` with a valid CRC and time, else null. */
-export function openAuthId(key: Uint8Array, block: Uint8Array, nowSec: number): number | null {
+/** The AuthID's timestamp if it opens under `key` with a valid CRC, whatever the time, else null. */
+export function authIdTime(key: Uint8Array, block: Uint8Array): number | null {
   const p = aesDecryptBlock(key, block);
   const v = new DataView(p.buffer, p.byteOffset, 16);
   if (crc32(p.subarray(0, 12)) !== v.getUint32(12)) return null;
-  const t = Number(v.getBigInt64(0));
-  if (t < 0 || Math.abs(t - nowSec) > AUTH_ID_WINDOW) return null;
-  return t;
+  return Number(v.getBigInt64(0));
+}
+
+/** Whether an AuthID time `t` is within the window around `nowSec`. */
+export function inAuthIdWindow(t: number, nowSec: number): boolean {
+  return t >= 0 && Math.abs(t - nowSec) <= AUTH_ID_WINDOW;
+}
+
+/** The AuthID's timestamp if it opens under `key` with a valid CRC and time, else null. */
+export function openAuthId(key: Uint8Array, block: Uint8Array, nowSec: number): number | null {
+  const t = authIdTime(key, block);
+  return t !== null && inAuthIdWindow(t, nowSec) ? t : null;
 }

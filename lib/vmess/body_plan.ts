@@ -120,6 +120,7 @@ export function resolveBodyPlan(params: BodyCodecParams, decrypt: boolean): Body
   if (padded && !masked) {
     throw new ProtocolError("bad-options", "option P (global padding) requires M (chunk masking)");
   }
+  const max = params.maxChunkPayload;
   const cfb = security === "aes-128-cfb" ? params.cfb ?? new AesCfbStream(key, iv, decrypt) : null;
   if (!chunked) return { framing: "raw", cfb, packet };
 
@@ -127,29 +128,52 @@ export function resolveBodyPlan(params: BodyCodecParams, decrypt: boolean): Body
   const size: ChunkSizeCodec = shake ? new MaskedSize(shake) : new PlainSize();
   if (security === "none" && !packet) {
     // V2Ray's ChunkStreamWriter: no authenticator and no padding even when P is set (spec §4.4).
-    const max = checkMaxPayload(params.maxChunkPayload, MAX_CHUNK_SIZE);
-    return { framing: "stream", cfb, packet, size, maxChunkPayload: max };
+    const maxChunkPayload = checkMaxPayload(max, MAX_CHUNK_SIZE);
+    return { framing: "stream", cfb, packet, size, maxChunkPayload };
   }
 
-  let auth: ChunkAuth;
-  let sizeCodec = size;
-  if (security === "aes-128-gcm" || security === "chacha20-poly1305") {
-    auth = new AeadChunkAuth(security, key, iv);
-    // V2Fly 4.41 honours A only for the AEAD securities; masking is then unused, padding is not.
-    if (options & Option.AuthenticatedLength) {
-      const req = params.authLengthKeys;
-      if (!req) throw new TypeError("option A needs the request body key and IV (authLengthKeys)");
-      sizeCodec = new AuthenticatedSize(
-        new AeadChunkAuth(security, kdf16(req.key, "auth_len"), req.iv),
-      );
+  // What is built from here on may own contexts: if a later step throws, free them.
+  const owned: { dispose(): void }[] = cfb && !params.cfb ? [cfb] : [];
+  try {
+    let auth: ChunkAuth;
+    let sizeCodec = size;
+    if (security === "aes-128-gcm" || security === "chacha20-poly1305") {
+      auth = new AeadChunkAuth(security, key, iv);
+      owned.push(auth);
+      // V2Fly 4.41 honours A only for the AEAD securities; masking is then unused, padding is not.
+      if (options & Option.AuthenticatedLength) {
+        const req = params.authLengthKeys;
+        if (!req) {
+          throw new TypeError("option A needs the request body key and IV (authLengthKeys)");
+        }
+        sizeCodec = new AuthenticatedSize(
+          new AeadChunkAuth(security, kdf16(req.key, "auth_len"), req.iv),
+        );
+        owned.push(sizeCodec);
+      }
+    } else {
+      auth = security === "aes-128-cfb" ? new FnvChunkAuth() : new NoneChunkAuth();
     }
-  } else {
-    auth = security === "aes-128-cfb" ? new FnvChunkAuth() : new NoneChunkAuth();
+    const padding = padded && shake ? new ShakePadding(shake) : null;
+    const limit = MAX_CHUNK_SIZE - auth.overhead - (padding ? MAX_PADDING : 0);
+    const maxChunkPayload = checkMaxPayload(max, limit);
+    return { framing: "chunks", auth, size: sizeCodec, padding, cfb, packet, maxChunkPayload };
+  } catch (e) {
+    for (const o of owned) o.dispose();
+    throw e;
   }
-  const padding = padded && shake ? new ShakePadding(shake) : null;
-  const limit = MAX_CHUNK_SIZE - auth.overhead - (padding ? MAX_PADDING : 0);
-  const max = checkMaxPayload(params.maxChunkPayload, limit);
-  return { framing: "chunks", auth, size: sizeCodec, padding, cfb, packet, maxChunkPayload: max };
+}
+
+/**
+ * Frees the contexts a plan owns (AEADs, the CFB stream, including one handed in as `cfb`); the
+ * reader or writer that resolved it calls this once, when its connection ends.
+ */
+export function disposePlan(plan: BodyPlan): void {
+  plan.cfb?.dispose();
+  if (plan.framing === "chunks") {
+    plan.auth.dispose();
+    plan.size.dispose();
+  }
 }
 
 function checkMaxPayload(requested: number | undefined, limit: number): number {

@@ -3,11 +3,13 @@
  * Pure and synchronous; the caller feeds what the socket gives and drains with `next()`.
  */
 import { ProtocolError } from "../core/errors.ts";
+import { CryptoError } from "../crypto/mod.ts";
 import {
   type BodyCodecParams,
   type BodyFraming,
   type BodyPlan,
   type ChunkPlan,
+  disposePlan,
   resolveBodyPlan,
   type StreamPlan,
 } from "./body_plan.ts";
@@ -25,6 +27,7 @@ export class BodyReader {
   // Current chunk: bytes still expected after its size field (-1: the size field comes next).
   #remaining = -1;
   #padLen = 0;
+  #disposed = false;
 
   /** Same parameters as the peer's BodyWriter (maxChunkPayload is not used for reading). */
   constructor(params: BodyCodecParams) {
@@ -56,9 +59,15 @@ export class BodyReader {
    * terminator's tag and padding; they are not verified).
    */
   push(wire: Uint8Array): void {
+    this.#live();
     if (this.#finished || this.#failure || wire.length === 0) return;
     const cfb = this.#plan.cfb;
     this.#queue.push(cfb ? cfb.update(wire) : wire);
+  }
+
+  /** Bytes queued: no more plaintext than this can come out of next() before the next push(). */
+  get buffered(): number {
+    return this.#queue.length;
   }
 
   /** Copies the bytes still queued (part of a chunk), so the arrays given to push() may be reused. */
@@ -77,6 +86,7 @@ export class BodyReader {
    * "chunk-too-large"; after that it keeps throwing the same error.
    */
   next(): Uint8Array | null {
+    this.#live();
     if (this.#failure) throw this.#failure;
     if (this.#finished) return null;
     const plan = this.#plan;
@@ -84,14 +94,66 @@ export class BodyReader {
       if (plan.framing === "raw") {
         return this.#queue.length > 0 ? this.#queue.takeSome(Infinity) : null;
       }
-      return plan.framing === "stream" ? this.#nextStream(plan) : this.#nextChunk(plan);
+      if (plan.framing === "stream") return this.#nextStream(plan);
+      const sealed = this.#nextSealed(plan, plan.auth.opensToView);
+      if (sealed === null) return null;
+      const plaintext = plan.auth.open(sealed);
+      if (plaintext === null) throw badChunk();
+      return plaintext;
     } catch (e) {
-      if (e instanceof ProtocolError) {
-        this.#failure = e;
-        this.#queue.clear();
-      }
-      throw e;
+      throw this.#failed(e);
     }
+  }
+
+  /**
+   * Like next(), but the plaintext is written into `out` at `offset` (which must have room for
+   * `buffered` bytes) and its length returned; 0 when more bytes are needed or the body has ended.
+   * Chunks are opened straight into `out`: no array per chunk.
+   */
+  nextInto(out: Uint8Array, offset: number): number {
+    this.#live();
+    if (this.#failure) throw this.#failure;
+    if (this.#finished) return 0;
+    const plan = this.#plan;
+    try {
+      if (plan.framing !== "chunks") {
+        const part = plan.framing === "raw"
+          ? this.#queue.length > 0 ? this.#queue.takeSome(Infinity) : null
+          : this.#nextStream(plan);
+        if (part === null) return 0;
+        out.set(part, offset);
+        return part.length;
+      }
+      // The sealed bytes are used up before the next take, so the queue's scratch will do.
+      const sealed = this.#nextSealed(plan, false);
+      if (sealed === null) return 0;
+      const n = plan.auth.openInto(sealed, out, offset);
+      if (n < 0) throw badChunk();
+      return n;
+    } catch (e) {
+      throw this.#failed(e);
+    }
+  }
+
+  /** Frees the body's contexts (AEAD, CFB); idempotent. Later calls throw CryptoError "disposed". */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#queue.clear();
+    disposePlan(this.#plan);
+  }
+
+  #live(): void {
+    if (this.#disposed) throw new CryptoError("disposed", "VMess body reader used after dispose");
+  }
+
+  // A ProtocolError sticks: the reader keeps throwing it.
+  #failed(e: unknown): unknown {
+    if (e instanceof ProtocolError) {
+      this.#failure = e;
+      this.#queue.clear();
+    }
+    return e;
   }
 
   #finish(): null {
@@ -117,7 +179,9 @@ export class BodyReader {
     return part;
   }
 
-  #nextChunk(plan: ChunkPlan): Uint8Array | null {
+  // The next chunk's sealed payload once it is all here (padding skipped), else null; null also
+  // for the terminator, which finishes the body.
+  #nextSealed(plan: ChunkPlan, keep: boolean): Uint8Array | null {
     const queue = this.#queue;
     const { auth, size, padding } = plan;
     if (this.#remaining < 0) {
@@ -139,13 +203,13 @@ export class BodyReader {
     }
     if (queue.length < this.#remaining) return null;
     // A view handed back to the caller must not live in the queue's reused scratch buffer.
-    const sealed = queue.take(this.#remaining - this.#padLen, auth.opensToView);
+    const sealed = queue.take(this.#remaining - this.#padLen, keep);
     queue.skip(this.#padLen);
     this.#remaining = -1;
-    const plaintext = auth.open(sealed);
-    if (plaintext === null) {
-      throw new ProtocolError("bad-chunk", "VMess body chunk failed authentication");
-    }
-    return plaintext;
+    return sealed;
   }
+}
+
+function badChunk(): ProtocolError {
+  return new ProtocolError("bad-chunk", "VMess body chunk failed authentication");
 }

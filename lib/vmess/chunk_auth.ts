@@ -14,6 +14,13 @@ export interface ChunkAuth {
   sealInto(plaintext: Uint8Array, out: Uint8Array, offset: number): void;
   /** The plaintext of `sealed`, or null when it does not verify; it may be a view of `sealed`. */
   open(sealed: Uint8Array): Uint8Array | null;
+  /**
+   * Writes the plaintext of `sealed` into `out` at `offset` (room for sealed.length − overhead
+   * bytes); returns its length, or −1 when it does not verify.
+   */
+  openInto(sealed: Uint8Array, out: Uint8Array, offset: number): number;
+  /** Frees what it owns (an AEAD context); later calls throw. */
+  dispose(): void;
 }
 
 /** The 32-byte ChaCha20-Poly1305 key VMess derives from a 16-byte key: MD5(k) ‖ MD5(MD5(k)). */
@@ -48,7 +55,7 @@ export class AeadChunkAuth implements ChunkAuth {
       algorithm,
       algorithm === "chacha20-poly1305" ? chacha20Poly1305Key(key) : key,
     );
-    // node copies the nonce when a cipher is created, so one buffer can be rewritten per chunk.
+    // Both backends read the nonce during the call only, so one buffer is rewritten per chunk.
     this.#nonce = iv.slice(0, 12);
   }
 
@@ -67,6 +74,18 @@ export class AeadChunkAuth implements ChunkAuth {
   /** Opens under the next nonce; the counter advances even when the tag fails, as in V2Ray. */
   open(sealed: Uint8Array): Uint8Array | null {
     return this.#aead.open(this.#nextNonce(), sealed);
+  }
+
+  /** open() into `out` at `offset`, without a new array. */
+  openInto(sealed: Uint8Array, out: Uint8Array, offset: number): number {
+    const nonce = this.#nextNonce();
+    if (sealed.length < TAG_LENGTH) return -1;
+    return this.#aead.openInto(nonce, sealed, out, offset) ? sealed.length - TAG_LENGTH : -1;
+  }
+
+  /** Frees the AEAD's context. */
+  dispose(): void {
+    this.#aead.dispose();
   }
 }
 
@@ -90,6 +109,17 @@ export class FnvChunkAuth implements ChunkAuth {
     const plaintext = sealed.subarray(4);
     return fnv1a32(plaintext) === sum ? plaintext : null;
   }
+
+  /** Copies the verified plaintext into `out` at `offset`. */
+  openInto(sealed: Uint8Array, out: Uint8Array, offset: number): number {
+    const plaintext = this.open(sealed);
+    if (plaintext === null) return -1;
+    out.set(plaintext, offset);
+    return plaintext.length;
+  }
+
+  /** Nothing to free. */
+  dispose(): void {}
 }
 
 /** Security none in packet mode (V2Ray's NoOp authenticator): the payload is the plaintext. */
@@ -108,4 +138,13 @@ export class NoneChunkAuth implements ChunkAuth {
   open(sealed: Uint8Array): Uint8Array {
     return sealed;
   }
+
+  /** Copies the payload into `out` at `offset`. */
+  openInto(sealed: Uint8Array, out: Uint8Array, offset: number): number {
+    out.set(sealed, offset);
+    return sealed.length;
+  }
+
+  /** Nothing to free. */
+  dispose(): void {}
 }

@@ -22,6 +22,8 @@ export interface ChunkSizeCodec {
   encode(size: number, out: Uint8Array, offset: number): void;
   /** The size in a `fieldLength`-byte field; throws ProtocolError when it cannot be valid. */
   decode(field: Uint8Array): number;
+  /** Frees what it owns (option A's AEAD context). */
+  dispose(): void;
 }
 
 /** Option S without M: the size as a plain u16be. */
@@ -39,6 +41,9 @@ export class PlainSize implements ChunkSizeCodec {
   decode(field: Uint8Array): number {
     return (field[0] << 8) | field[1];
   }
+
+  /** Nothing to free. */
+  dispose(): void {}
 }
 
 /** Option M: the size XOR the next u16 of SHAKE128(direction IV). */
@@ -63,6 +68,9 @@ export class MaskedSize implements ChunkSizeCodec {
   decode(field: Uint8Array): number {
     return ((field[0] << 8) | field[1]) ^ this.#shake.nextUint16();
   }
+
+  /** Nothing to free: the SHAKE stream is plain JS state. */
+  dispose(): void {}
 }
 
 /**
@@ -104,6 +112,11 @@ export class AuthenticatedSize implements ChunkSizeCodec {
       );
     }
     return size;
+  }
+
+  /** Frees the length AEAD's context. */
+  dispose(): void {
+    this.#auth.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 /** The client's request envelope (spec §1.3–1.4, §2.3): AEAD for alterId 0, legacy otherwise. */
-import { AesCfbStream, createAead, hmacMd5, md5 } from "../crypto/mod.ts";
+import { aeadSeal, aesCfb, hmacMd5, md5 } from "../crypto/mod.ts";
 import { concatBytes, randomBytes, randomInt } from "../core/bytes.ts";
 import type { HeaderMode } from "./body_keys.ts";
 import { kdf, kdf16 } from "./kdf.ts";
@@ -23,19 +23,16 @@ export function sealAeadRequest(
 ): Uint8Array {
   const authId = sealAuthId(kdf16(key, "AES Auth ID Encryption"), nowSec, fixed.rand);
   const nonce = fixed.connNonce ?? randomBytes(8);
-  const lenAead = createAead(
-    "aes-128-gcm",
-    kdf16(key, "VMess Header AEAD Key_Length", authId, nonce),
-  );
+  const lenKey = kdf16(key, "VMess Header AEAD Key_Length", authId, nonce);
   const lenNonce = kdf(key, "VMess Header AEAD Nonce_Length", authId, nonce).slice(0, 12);
-  const hdrAead = createAead("aes-128-gcm", kdf16(key, "VMess Header AEAD Key", authId, nonce));
+  const hdrKey = kdf16(key, "VMess Header AEAD Key", authId, nonce);
   const hdrNonce = kdf(key, "VMess Header AEAD Nonce", authId, nonce).slice(0, 12);
   const len = new Uint8Array([plain.length >> 8, plain.length & 0xff]);
   return concatBytes(
     authId,
-    lenAead.seal(lenNonce, len, authId),
+    aeadSeal("aes-128-gcm", lenKey, lenNonce, len, authId),
     nonce,
-    hdrAead.seal(hdrNonce, plain, authId),
+    aeadSeal("aes-128-gcm", hdrKey, hdrNonce, plain, authId),
   );
 }
 
@@ -48,7 +45,7 @@ export function sealLegacyRequest(
 ): Uint8Array {
   const t = timestampBytes(ts);
   const iv = md5(t, t, t, t);
-  return concatBytes(hmacMd5(id, t), new AesCfbStream(key, iv, false).update(plain));
+  return concatBytes(hmacMd5(id, t), aesCfb(key, iv, plain, false));
 }
 
 /** A user as a client sees it: keys precomputed once per outbound user. */

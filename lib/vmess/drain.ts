@@ -1,6 +1,5 @@
 /** Anti-probing drain parameters (spec §7.2), derived from the server's users. */
-import { createHash } from "node:crypto";
-import { hmacSha256 } from "../crypto/mod.ts";
+import { createHash, hmacSha256 } from "../crypto/mod.ts";
 import { randomInt, utf8 } from "../core/bytes.ts";
 
 /** Per-server drain: close after base + 16 + 38 + a per-connection roll in [0, randMax). */
@@ -18,7 +17,7 @@ export class DrainParameters {
     const h = createHash("sha256");
     if (userIds.length === 0) h.update(crypto.getRandomValues(new Uint8Array(32)));
     for (const id of userIds) h.update(hmacSha256(utf8("VMESSBSKDF"), id));
-    const d = new Uint8Array(h.digest());
+    const d = h.digest();
     this.base = ((d[0] << 8) | d[1]) % 3266;
     this.randMax = 1 + (d[2] % 64);
   }

@@ -13,6 +13,7 @@ export {
 export { marshalSwitchAccount, type SwitchAccount, unmarshalSwitchAccount } from "./commands.ts";
 export {
   type AcceptedRequest,
+  type ClockSkew,
   type HeaderStep,
   parseReplayState,
   RequestHeaderReader,

@@ -1,5 +1,5 @@
 /** The response header (spec §5): AEAD-sealed, or AES-128-CFB that continues into a legacy body. */
-import { AesCfbStream, createAead } from "../crypto/mod.ts";
+import { aeadOpen, aeadSeal, aesCfb, AesCfbStream } from "../crypto/mod.ts";
 import { concatBytes } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
 import { type BodyKeys, type HeaderMode, responseBodyKeys } from "./body_keys.ts";
@@ -22,31 +22,39 @@ function plaintext(h: ResponseHeader): Uint8Array {
 
 function aeadParts(resp: BodyKeys) {
   return {
-    len: createAead("aes-128-gcm", kdf16(resp.key, "AEAD Resp Header Len Key")),
+    lenKey: kdf16(resp.key, "AEAD Resp Header Len Key"),
     lenNonce: kdf(resp.iv, "AEAD Resp Header Len IV").slice(0, 12),
-    body: createAead("aes-128-gcm", kdf16(resp.key, "AEAD Resp Header Key")),
+    bodyKey: kdf16(resp.key, "AEAD Resp Header Key"),
     bodyNonce: kdf(resp.iv, "AEAD Resp Header IV").slice(0, 12),
   };
 }
 
 /**
- * The response header bytes for a request with body keys `request`. In legacy mode the CFB stream
- * that encrypted it is returned: an aes-128-cfb body continues it (spec §4.6).
+ * The response header bytes for a request with body keys `request`. In legacy mode with
+ * `continueCfb` (an aes-128-cfb body), the CFB stream that encrypted it is returned too, for the
+ * body to continue (spec §4.6); the body writer then owns it.
  */
 export function encodeResponseHeader(
   mode: HeaderMode,
   request: BodyKeys,
   h: ResponseHeader,
+  continueCfb = false,
 ): { bytes: Uint8Array; cfb?: AesCfbStream } {
   const resp = responseBodyKeys(mode, request);
   const p = plaintext(h);
   if (mode === "legacy") {
+    if (!continueCfb) return { bytes: aesCfb(resp.key, resp.iv, p, false) };
     const cfb = new AesCfbStream(resp.key, resp.iv, false);
     return { bytes: cfb.update(p), cfb };
   }
   const a = aeadParts(resp);
   const len = new Uint8Array([p.length >> 8, p.length & 0xff]);
-  return { bytes: concatBytes(a.len.seal(a.lenNonce, len), a.body.seal(a.bodyNonce, p)) };
+  return {
+    bytes: concatBytes(
+      aeadSeal("aes-128-gcm", a.lenKey, a.lenNonce, len),
+      aeadSeal("aes-128-gcm", a.bodyKey, a.bodyNonce, p),
+    ),
+  };
 }
 
 /** The result of a decoded response header. */
@@ -62,17 +70,25 @@ export class ResponseHeaderDecoder {
   readonly #mode: HeaderMode;
   readonly #resp: BodyKeys;
   readonly #auth: number;
+  readonly #continueCfb: boolean;
   #buf: Uint8Array = new Uint8Array(0);
   #cfb: AesCfbStream | undefined;
 
-  /** A decoder for a request with body keys `request` and response-auth byte `responseAuth`. */
-  constructor(mode: HeaderMode, request: BodyKeys, responseAuth: number) {
+  /**
+   * A decoder for a request with body keys `request` and response-auth byte `responseAuth`;
+   * `continueCfb` (an aes-128-cfb body) keeps a legacy header's CFB stream for the body.
+   */
+  constructor(mode: HeaderMode, request: BodyKeys, responseAuth: number, continueCfb = false) {
     this.#mode = mode;
     this.#resp = responseBodyKeys(mode, request);
     this.#auth = responseAuth;
+    this.#continueCfb = continueCfb;
   }
 
-  /** Legacy mode: the CFB stream positioned after the header, for an aes-128-cfb body. */
+  /**
+   * Legacy mode with `continueCfb`: the CFB stream positioned after the header, for the body
+   * reader, which then owns it.
+   */
   get cfb(): AesCfbStream | undefined {
     return this.#cfb;
   }
@@ -97,11 +113,11 @@ export class ResponseHeaderDecoder {
   #aead(b: Uint8Array): DecodedResponse | null {
     if (b.length < 18) return null;
     const a = aeadParts(this.#resp);
-    const len = a.len.open(a.lenNonce, b.subarray(0, 18));
+    const len = aeadOpen("aes-128-gcm", a.lenKey, a.lenNonce, b.subarray(0, 18));
     if (!len) throw new ProtocolError("bad-auth", "response header length failed authentication");
     const l = (len[0] << 8) | len[1];
     if (b.length < 18 + l + 16) return null;
-    const p = a.body.open(a.bodyNonce, b.subarray(18, 34 + l));
+    const p = aeadOpen("aes-128-gcm", a.bodyKey, a.bodyNonce, b.subarray(18, 34 + l));
     if (!p || p.length < 4) {
       throw new ProtocolError("bad-auth", "response header failed authentication");
     }
@@ -111,12 +127,24 @@ export class ResponseHeaderDecoder {
   #legacy(b: Uint8Array): DecodedResponse | null {
     if (b.length < 4) return null;
     // Decrypt exactly the header's bytes, so the stream continues at the body (spec §4.6).
-    const probe = new AesCfbStream(this.#resp.key, this.#resp.iv, true).update(b.subarray(0, 4));
+    const { key, iv } = this.#resp;
+    const probe = aesCfb(key, iv, b.subarray(0, 4), true);
     const total = 4 + (probe[2] !== 0 ? probe[3] : 0);
     if (b.length < total) return null;
-    const cfb = new AesCfbStream(this.#resp.key, this.#resp.iv, true);
-    const p = cfb.update(b.subarray(0, total));
-    this.#cfb = cfb;
-    return { command: this.#check(p), rest: b.subarray(total) };
+    if (!this.#continueCfb) {
+      return {
+        command: this.#check(aesCfb(key, iv, b.subarray(0, total), true)),
+        rest: b.subarray(total),
+      };
+    }
+    const cfb = new AesCfbStream(key, iv, true);
+    try {
+      const command = this.#check(cfb.update(b.subarray(0, total)));
+      this.#cfb = cfb;
+      return { command, rest: b.subarray(total) };
+    } catch (e) {
+      cfb.dispose();
+      throw e;
+    }
   }
 }

@@ -2,11 +2,11 @@
  * The server's request-header reader (spec §2.4): a pure state machine fed bytes in any split.
  * It tells AEAD from legacy, checks replay and session history, and never throws.
  */
-import { AesCfbStream, createAead, md5 } from "../crypto/mod.ts";
+import { aeadOpen, aesCfb, md5 } from "../crypto/mod.ts";
 import { concatBytes, toHex } from "../core/bytes.ts";
 import { ProtocolError } from "../core/errors.ts";
 import type { HeaderMode } from "./body_keys.ts";
-import { openAuthId } from "./auth_id.ts";
+import { authIdTime, inAuthIdWindow } from "./auth_id.ts";
 import { timestampBytes } from "./client_request.ts";
 import { DrainParameters } from "./drain.ts";
 import { kdf, kdf16 } from "./kdf.ts";
@@ -30,8 +30,26 @@ export type HeaderStep =
   | { readonly kind: "failed"; readonly code: string; readonly message: string }
   | { readonly kind: "done"; readonly value: AcceptedRequest; readonly rest: Uint8Array };
 
+/** An AEAD header that authenticated but whose time was outside the window. */
+export interface ClockSkew {
+  /** The user whose key it authenticated under. */
+  readonly user: VmessUser;
+  /** The client's time minus ours, seconds (positive: the client is ahead). */
+  readonly seconds: number;
+}
+
 const NEED_MORE: HeaderStep = { kind: "need-more" };
 const MAX_HEADER = 2048;
+
+/** The AEAD header's length if its length block (bytes 16..34) authenticates under `key`. */
+function openHeaderLength(key: Uint8Array, b: Uint8Array): number | null {
+  const authId = b.subarray(0, 16);
+  const nonce = b.subarray(34, 42);
+  const lenKey = kdf16(key, "VMess Header AEAD Key_Length", authId, nonce);
+  const lenNonce = kdf(key, "VMess Header AEAD Nonce_Length", authId, nonce).slice(0, 12);
+  const len = aeadOpen("aes-128-gcm", lenKey, lenNonce, b.subarray(16, 34), authId);
+  return len ? (len[0] << 8) | len[1] : null;
+}
 
 /** A VMess server's shared state: users, replay filters, drain parameters. */
 export class VmessServer {
@@ -112,12 +130,19 @@ export class RequestHeaderReader {
     | { kind: "auth" }
     | { kind: "aead"; keys: UserKeys; len?: number }
     | { kind: "legacy"; keys: UserKeys; iv: Uint8Array }
+    | { kind: "skewed"; keys: UserKeys; time: number }
     | { kind: "over" } = { kind: "auth" };
+  #clockSkew: ClockSkew | null = null;
 
   /** A reader against `server` at `nowSec`. */
   constructor(server: VmessServer, nowSec: number) {
     this.#server = server;
     this.#now = nowSec;
+  }
+
+  /** Set when the reader failed with code "clock": whose header it was, and how far off its time. */
+  get clockSkew(): ClockSkew | null {
+    return this.#clockSkew;
   }
 
   /** Adds bytes and reports progress; after done or failed, further pushes report the same kind. */
@@ -147,8 +172,14 @@ export class RequestHeaderReader {
     if (st.kind === "auth") {
       if (b.length < 16) return NEED_MORE;
       const auth = b.subarray(0, 16);
+      let skewed: { keys: UserKeys; time: number } | null = null;
       for (const keys of this.#server.users.users) {
-        if (openAuthId(keys.authIdKey, auth, this.#now) === null) continue;
+        const time = authIdTime(keys.authIdKey, auth);
+        if (time === null) continue;
+        if (!inAuthIdWindow(time, this.#now)) {
+          skewed ??= { keys, time };
+          continue;
+        }
         if (!this.#server.acceptAuthId(auth, this.#now)) {
           return this.#fail("replay", "AuthID replayed");
         }
@@ -156,14 +187,32 @@ export class RequestHeaderReader {
         return this.#step();
       }
       const legacy = this.#server.users.lookupLegacy(auth, this.#now);
-      if (!legacy) return this.#fail("bad-auth", "no user matches");
-      const t = timestampBytes(legacy.ts);
-      this.#state = { kind: "legacy", keys: legacy.keys, iv: md5(t, t, t, t) };
+      if (legacy) {
+        const t = timestampBytes(legacy.ts);
+        this.#state = { kind: "legacy", keys: legacy.keys, iv: md5(t, t, t, t) };
+        return this.#step();
+      }
+      if (!skewed) return this.#fail("bad-auth", "no user matches");
+      this.#state = { kind: "skewed", ...skewed };
       return this.#step();
     }
     if (st.kind === "aead") return this.#aead(st);
     if (st.kind === "legacy") return this.#legacy(st.keys, st.iv);
+    if (st.kind === "skewed") return this.#skewed(st.keys, st.time);
     return this.#fail("over", "reader finished");
+  }
+
+  // An AuthID whose CRC holds under a user's key but whose time is out of the window: when the
+  // header length authenticates under that key too, it is that user with a clock off (or an old
+  // capture replayed). Only the failure's code differs from bad-auth; the caller drains alike.
+  #skewed(keys: UserKeys, time: number): HeaderStep {
+    if (this.#buf.length < 42) return NEED_MORE;
+    if (openHeaderLength(keys.cmdKey, this.#buf) === null) {
+      return this.#fail("bad-auth", "no user matches");
+    }
+    const seconds = time - this.#now;
+    this.#clockSkew = { user: keys.user, seconds };
+    return this.#fail("clock", `client clock off by ${seconds > 0 ? "+" : ""}${seconds} s`);
   }
 
   #aead(st: { keys: UserKeys; len?: number }): HeaderStep {
@@ -173,20 +222,15 @@ export class RequestHeaderReader {
     const nonce = b.subarray(34, 42);
     const key = st.keys.cmdKey;
     if (st.len === undefined) {
-      const lenAead = createAead(
-        "aes-128-gcm",
-        kdf16(key, "VMess Header AEAD Key_Length", authId, nonce),
-      );
-      const lenNonce = kdf(key, "VMess Header AEAD Nonce_Length", authId, nonce).slice(0, 12);
-      const len = lenAead.open(lenNonce, b.subarray(16, 34), authId);
-      if (!len) return this.#fail("bad-auth", "header length failed authentication");
-      st.len = (len[0] << 8) | len[1];
+      const len = openHeaderLength(key, b);
+      if (len === null) return this.#fail("bad-auth", "header length failed authentication");
+      st.len = len;
     }
     const end = 42 + st.len + 16;
     if (b.length < end) return NEED_MORE;
-    const hdrAead = createAead("aes-128-gcm", kdf16(key, "VMess Header AEAD Key", authId, nonce));
+    const hdrKey = kdf16(key, "VMess Header AEAD Key", authId, nonce);
     const hdrNonce = kdf(key, "VMess Header AEAD Nonce", authId, nonce).slice(0, 12);
-    const plain = hdrAead.open(hdrNonce, b.subarray(42, end), authId);
+    const plain = aeadOpen("aes-128-gcm", hdrKey, hdrNonce, b.subarray(42, end), authId);
     if (!plain) return this.#fail("bad-auth", "header failed authentication");
     return this.#accept(st.keys, decodeRequestHeader(plain), "aead", b.subarray(end));
   }
@@ -195,7 +239,7 @@ export class RequestHeaderReader {
     const b = this.#buf;
     const cipher = b.subarray(16, 16 + MAX_HEADER);
     // Headers are short: decrypting the prefix again on each push is cheaper than keeping state.
-    const plain = new AesCfbStream(keys.cmdKey, iv, true).update(cipher);
+    const plain = aesCfb(keys.cmdKey, iv, cipher, true);
     const len = requestHeaderLength(plain);
     if (len === null || plain.length < len) return NEED_MORE;
     return this.#accept(

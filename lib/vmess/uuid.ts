@@ -1,7 +1,6 @@
 /** VMess user ids: the branded Uuid, cmdKey and legacy alter ids (spec §1.1, §1.2). */
-import { createHash } from "node:crypto";
 import { fromHex, toHex, utf8 } from "../core/bytes.ts";
-import { md5 } from "../crypto/mod.ts";
+import { createHash, md5 } from "../crypto/mod.ts";
 
 /** A UUID in canonical dashed lower-case text. */
 export type Uuid = string & { readonly __brand: "Uuid" };
@@ -37,10 +36,10 @@ export function cmdKey(id: Uint8Array): Uint8Array {
 }
 
 function nextId(id: Uint8Array): Uint8Array {
-  // One running MD5 state, digested without reset (node's copy() keeps the state).
+  // One running MD5 state, digested without reset (a copy is digested, the state goes on).
   const h = createHash("md5").update(id).update(ALTER_SALT);
   for (;;) {
-    const d = new Uint8Array(h.copy().digest());
+    const d = h.copy().digest();
     if (toHex(d) !== toHex(id)) return d;
     h.update(ALTER_RETRY);
   }

@@ -93,10 +93,11 @@ export class VmessBodyStream implements ByteStream {
   }
 
   /**
-   * The next plaintext, or null at the end of the body: one datagram in packet mode, otherwise
-   * every chunk that one transport read completed, merged, so that v2ray's ~2 KiB chunks cost one
-   * downstream write per read rather than one per chunk (cut at `max`, the rest kept for the next
-   * read). Valid until the next read().
+   * The next plaintext, or null at the end of the body (its terminator, or the connection closed
+   * between chunks; closed inside one throws ProtocolError "truncated"): one datagram in packet
+   * mode, otherwise every chunk that one transport read completed, merged, so that v2ray's ~2 KiB
+   * chunks cost one downstream write per read rather than one per chunk (cut at `max`, the rest
+   * kept for the next read). Valid until the next read().
    */
   async read(max?: number): Promise<Uint8Array | null> {
     const out = this.#rest ?? await this.#next();
@@ -117,8 +118,14 @@ export class VmessBodyStream implements ByteStream {
         reader.detach();
       }
       if (this.#eof) {
-        if (!this.#prelude && this.#body().framing === "raw") return null;
-        throw new ProtocolError("truncated", "VMess connection ended inside the body");
+        if (this.#prelude) {
+          throw new ProtocolError("truncated", "VMess connection ended inside the response header");
+        }
+        // As V2Ray (whose copy loop takes io.EOF as the end): a connection closed between chunks,
+        // without the terminator, ends the body normally; only one cut inside a chunk is an error.
+        const body = this.#body();
+        if (body.framing === "raw" || !body.partial) return null;
+        throw new ProtocolError("truncated", "VMess connection ended inside a chunk");
       }
       const bytes = await this.#transport.read();
       if (bytes === null) {
@@ -133,6 +140,7 @@ export class VmessBodyStream implements ByteStream {
   // Every plaintext `reader` can decode now: a single one as it is, several merged into one
   // reused array (about one read of a bulk flow; it shrinks again when merges get small).
   #drain(reader: BodyReader): Uint8Array | null {
+    if (reader.framing === "chunks") return this.#drainChunks(reader);
     const first = reader.next();
     if (first === null) return null;
     let next = reader.next();
@@ -150,6 +158,16 @@ export class VmessBodyStream implements ByteStream {
       o += p.length;
     }
     return out;
+  }
+
+  // Sealed chunks are opened straight into the reused merge array: no array per chunk, no copy.
+  #drainChunks(reader: BodyReader): Uint8Array | null {
+    const room = reader.buffered;
+    if (room === 0) return null;
+    const out = this.#merge.get(room);
+    let o = 0;
+    for (let n = reader.nextInto(out, o); n > 0; n = reader.nextInto(out, o)) o += n;
+    return o > 0 ? out.subarray(0, o) : null;
   }
 
   /**
@@ -220,9 +238,13 @@ export class VmessBodyStream implements ByteStream {
     if (end.length === 0) await this.#transport.closeWrite();
   }
 
-  /** Closes the connection. */
+  /** Closes the connection and frees the body codec's cipher contexts. */
   close(): void {
     clearTimeout(this.#flushTimer);
     this.#transport.close();
+    // Sealing and opening are synchronous, so no call into the codec is running now; a later
+    // read or write fails cleanly with CryptoError "disposed".
+    this.#writer.dispose();
+    this.#reader?.dispose();
   }
 }

@@ -6,6 +6,7 @@ import type { Destination } from "../core/destination.ts";
 import { isMuxCool } from "../mux/mod.ts";
 import { randomBytes, randomInt } from "../core/bytes.ts";
 import type { ByteStream } from "../core/stream.ts";
+import { type Clock, unixSeconds } from "../core/clock.ts";
 import {
   BodyReader,
   BodyWriter,
@@ -32,6 +33,8 @@ export interface ClientConnectOptions {
   readonly dial: (address: string, port: number) => Promise<ByteStream>;
   /** Called with a SwitchAccount command from the server, if one arrives. */
   readonly onSwitchAccount?: (cmd: SwitchAccount, endpoint: VmessEndpoint) => void;
+  /** The time of the request header (NTP-corrected when configured). */
+  readonly clock: Clock;
 }
 
 /** Opens a VMess connection to `endpoint` for `destination`; TCP or UDP (one destination). */
@@ -60,10 +63,11 @@ export async function connectVmess(
       security: choice.security,
       command,
       destination,
-    }, Math.floor(Date.now() / 1000));
+    }, unixSeconds(opts.clock));
     const mode = account.mode;
     const response = responseBodyKeys(mode, request);
-    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth);
+    const cfbBody = choice.security === "aes-128-cfb";
+    const decoder = new ResponseHeaderDecoder(mode, request, responseAuth, cfbBody);
     const stream = new VmessBodyStream({
       transport,
       writer: new BodyWriter({
@@ -87,7 +91,7 @@ export async function connectVmess(
           ...response,
           packet,
           authLengthKeys: request,
-          cfb: choice.security === "aes-128-cfb" ? decoder.cfb : undefined,
+          cfb: cfbBody ? decoder.cfb : undefined,
         }),
       prefix: header,
       noTerminator: endpoint.noTerminationSignal,

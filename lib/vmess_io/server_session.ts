@@ -6,7 +6,8 @@
 import type { Destination } from "../core/destination.ts";
 import type { SessionUser } from "../core/session.ts";
 import type { ByteStream } from "../core/stream.ts";
-import type { Logger } from "../log/mod.ts";
+import type { Logger, LogThrottle } from "../log/mod.ts";
+import { type Clock, unixSeconds } from "../core/clock.ts";
 import type { InboundConnection } from "../net/mod.ts";
 import {
   type AcceptedRequest,
@@ -63,6 +64,10 @@ export interface VmessServerContext {
   readonly handshakeMs: number;
   /** Where rejections are logged. */
   readonly logger: Logger;
+  /** The time (NTP-corrected when configured) for the ±120 s window. */
+  readonly clock: Clock;
+  /** Limits the warning about a client's clock to one per user per interval. */
+  readonly clockWarnings: LogThrottle;
   /** A SwitchAccount to send (dynamic port), if the inbound has a detour. */
   readonly switchAccount?: (email: string) => SwitchAccount | undefined;
   /** Told how each handshake ended (metrics). */
@@ -99,16 +104,29 @@ export async function acceptVmess(
   ctx: VmessServerContext,
 ): Promise<VmessRequest | null> {
   const { source, stream } = conn;
-  const reader = ctx.server.headerReader(Math.floor(Date.now() / 1000));
+  const reader = ctx.server.headerReader(unixSeconds(ctx.clock));
   const outcome = await readHeader(stream, (b) => reader.push(b), {
     deadlineMs: ctx.handshakeMs,
     drainSize: ctx.server.drainSize(),
   });
   if (outcome.kind === "failed") {
     ctx.onHandshake?.(handshakeResult(outcome.code));
+    const from = `vmess ${ctx.tag}: ${source.address}:${source.port} rejected`;
+    const skew = outcome.code === "clock" ? reader.clockSkew : null;
+    if (skew) {
+      // The answer to "invalid user": a user's header, refused only for its time. A warning
+      // once a minute per user, info otherwise, like any rejection.
+      const email = skew.user.email;
+      const held = ctx.clockWarnings.pass(email);
+      const line = `${from}: ${outcome.message} (user ${email || "without email"})` +
+        ` (${outcome.consumed} bytes read)`;
+      if (held === null) ctx.logger.info(line);
+      else ctx.logger.warning(`${line}${held > 0 ? `; ${held} more since the last warning` : ""}`);
+      return null;
+    }
     // One line per rejected connection, at info: probes are routine on a public port.
     ctx.logger.info(
-      `vmess ${ctx.tag}: ${source.address}:${source.port} rejected: ${outcome.code}: ${outcome.message} (${outcome.consumed} bytes read)`,
+      `${from}: ${outcome.code}: ${outcome.message} (${outcome.consumed} bytes read)`,
     );
     return null;
   }
@@ -151,7 +169,7 @@ function bodyStream(
   const { bytes: responseHeader, cfb } = encodeResponseHeader(mode, request, {
     responseAuth: header.responseAuth,
     command: ctx.switchAccount?.(user.email),
-  });
+  }, header.security === "aes-128-cfb");
   const common = {
     security: header.security,
     options: header.options,
@@ -164,7 +182,7 @@ function bodyStream(
     writer: new BodyWriter({
       ...common,
       ...responseBodyKeys(mode, request),
-      cfb: header.security === "aes-128-cfb" ? cfb : undefined,
+      cfb,
       maxChunkPayload: packet ? MAX_UDP_PAYLOAD : undefined,
     }),
     prefix: responseHeader,

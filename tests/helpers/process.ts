@@ -10,14 +10,24 @@ export class Spawned implements AsyncDisposable {
   #waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   #ended: Promise<void>;
 
-  constructor(cmd: string, args: string[], cwd = ROOT) {
+  /** Spawns `cmd`; `env` replaces the default NO_COLOR=1, and `clearEnv` drops the inherited one. */
+  constructor(
+    cmd: string,
+    args: string[],
+    cwd = ROOT,
+    { env = { NO_COLOR: "1" }, clearEnv = false }: {
+      env?: Record<string, string>;
+      clearEnv?: boolean;
+    } = {},
+  ) {
     this.child = new Deno.Command(cmd, {
       args,
       cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env,
+      clearEnv,
     }).spawn();
     this.stdout = new Response(this.child.stdout).text();
     this.#ended = this.#pump();
@@ -73,9 +83,14 @@ export class Spawned implements AsyncDisposable {
   }
 }
 
-/** Runs denoray from source with the given arguments. */
-export function spawnDenoray(args: string[]): Spawned {
-  return new Spawned(Deno.execPath(), ["run", "-A", "--unstable-net", `${ROOT}main.ts`, ...args]);
+/** Runs denoray from source with the given arguments (and extra environment variables). */
+export function spawnDenoray(args: string[], env: Record<string, string> = {}): Spawned {
+  return new Spawned(
+    Deno.execPath(),
+    ["run", "-A", "--unstable-net", `${ROOT}main.ts`, ...args],
+    ROOT,
+    { env: { NO_COLOR: "1", ...env } },
+  );
 }
 
 /** Runs a command to completion and returns its output. */
