@@ -1,15 +1,18 @@
 /**
  * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
- * [--only main,mux]`: denoray against V2Ray 4.34 on this machine, in one run, every client →
- * server pair; then connection rate and CPU per connection with Mux.Cool against without.
+ * [--only main,mux,ws+tls]`: denoray against V2Ray 4.34 on this machine, in one run, every
+ * client → server pair; then connection rate and CPU per connection with Mux.Cool against
+ * without; then throughput over WebSocket inside TLS (a certificate made for the run), with the
+ * first security. `--only ws+tls` runs only that row per pair.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatTable, type Row } from "./lib/report.ts";
-import { clientConfig, serverConfig } from "./lib/configs.ts";
+import { type BenchPki, clientConfig, serverConfig, TLS_NAME } from "./lib/configs.ts";
 import { formatMuxTable, muxRate, type MuxRow } from "./lib/mux_rate.ts";
+import { makeTestPki } from "../tests/helpers/certs.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
   ["v2ray", "v2ray"],
@@ -25,7 +28,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
-    only: { type: "string", default: "main,mux" },
+    only: { type: "string", default: "main,mux,ws+tls" },
   },
 });
 const parts = new Set(values.only!.split(","));
@@ -100,6 +103,36 @@ async function measure(
   };
 }
 
+/** Upload and download over WebSocket + TLS only. */
+async function measureWsTls(
+  client: Impl,
+  server: Impl,
+  security: string,
+  echoPort: number,
+  pki: BenchPki,
+): Promise<Row> {
+  const iperfPort = freePort();
+  await using _iperf = await iperfServer(iperfPort);
+  const sp = freePort(), toIperf = freePort(), toEcho = freePort();
+  await using _srv = await start(server, serverConfig(sp, "ws+tls", pki), sp);
+  await using _cli = await start(
+    client,
+    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]], false, "ws+tls", pki),
+    toEcho,
+  );
+  const up: number[] = [], down: number[] = [];
+  for (let i = 0; i < plan.runs; i++) {
+    up.push(await throughput(toIperf, plan.seconds, false));
+    down.push(await throughput(toIperf, plan.seconds, true));
+  }
+  return {
+    pair: `${client} → ${server}`,
+    security: `${security}, ws+tls`,
+    uploadMbps: median(up),
+    downloadMbps: median(down),
+  };
+}
+
 async function machine() {
   const text = (cmd: string, args: string[]) =>
     new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output()
@@ -139,6 +172,21 @@ if (parts.has("mux")) {
       } catch (e) {
         muxRows.push({ pair: `${client} → ${server}`, mux, error: (e as Error).message });
       }
+    }
+  }
+}
+if (parts.has("ws+tls")) {
+  await using pki = await makeTestPki([TLS_NAME]);
+  const security = securities[0];
+  for (const [client, server] of pairs) {
+    try {
+      rows.push(await measureWsTls(client, server, security, echo.port, pki));
+    } catch (e) {
+      rows.push({
+        pair: `${client} → ${server}`,
+        security: `${security}, ws+tls`,
+        error: (e as Error).message,
+      });
     }
   }
 }

@@ -4,6 +4,7 @@ import { ProtocolError } from "../lib/core/errors.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../lib/core/bytes.ts";
 import {
   acceptKey,
+  applyMask,
   base64RawUrl,
   buildUpgradeRequest,
   checkUpgradeResponse,
@@ -554,4 +555,24 @@ Deno.test("client response check: 101 with frames behind it; refusals are Protoc
       assert(e instanceof ProtocolError, String(e));
     }
   }));
+});
+
+Deno.test("mask: property: word-at-a-time masking equals byte XOR at any offset and key position", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.nat(7),
+      fc.nat(3),
+      (data, key, offset, pos) => {
+        const backing = new Uint8Array(data.length + 8);
+        const view = backing.subarray(offset, offset + data.length);
+        view.set(data);
+        const next = applyMask(view, key, pos);
+        const want = data.map((b, i) => b ^ key[(pos + i) & 3]);
+        assertEquals(toHex(view), toHex(want));
+        assertEquals(next, (pos + data.length) & 3);
+      },
+    ),
+  );
 });

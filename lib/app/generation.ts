@@ -11,7 +11,7 @@ import type { Tally } from "../core/tally.ts";
 import type { Logger } from "../log/mod.ts";
 import { createInbound } from "../inbound/mod.ts";
 import { createOutbound } from "../outbound/mod.ts";
-import { ChainDialer, directDialer, type ListenerServices } from "../net/mod.ts";
+import { ChainDialer, directDialer, layeredDialer, type ListenerServices } from "../net/mod.ts";
 import { createRouter } from "../routing/mod.ts";
 import { RoutingDispatcher } from "../engine/dispatcher.ts";
 import type { ActiveCounts } from "../engine/active.ts";
@@ -66,7 +66,8 @@ export function buildGeneration(config: Config, shared: SharedServices): Generat
     const dialer = via === undefined
       ? directDialer
       : new ChainDialer(o.tag ?? "", via, lookupOutbound, logger);
-    return createOutbound(o, ctx, dialer);
+    // The outbound's streamSettings (TLS, WebSocket, HTTP header) over its TCP or chained stream.
+    return createOutbound(o, ctx, layeredDialer(dialer, o.stream));
   }));
   const inbounds: Inbound[] = [];
   const lookupInbound = (tag: string) => inbounds.find((i) => i.tag === tag);

@@ -28,6 +28,7 @@ import { type Clock, OffsetClock, systemClock, unixSeconds } from "../core/clock
 import { NtpSync } from "../engine/ntp_sync.ts";
 import { buildGeneration, type Generation, type SharedServices } from "./generation.ts";
 import { canonicalJson, planInbounds } from "./inbound_plan.ts";
+import { readTlsFiles } from "./tls_files.ts";
 
 /** How often the connection gate's refusals and sheds are summed up in one log line, ms. */
 export const GATE_REPORT_MS = 10_000;
@@ -173,7 +174,8 @@ export class Instance {
   }
 
   async #start(): Promise<void> {
-    const config = this.#config;
+    // Certificate files are read once here (run and test have read them already: a no-op then).
+    const config = this.#config = await readTlsFiles(this.#config);
     checkUdp(config);
     this.stats = config.stats ? new TrafficStats(resolvePolicy(config.policy)) : undefined;
     try {
@@ -247,9 +249,11 @@ export class Instance {
     return this.#serial(() => this.#reload(config));
   }
 
-  async #reload(config: Config): Promise<ReloadReport> {
+  async #reload(loaded: Config): Promise<ReloadReport> {
     const old = this.#gen;
     if (!old || this.#stopped) throw new DenorayError("not-running", "not running");
+    // Read anew: a renewed certificate changes the stream settings, so its inbound rebinds.
+    const config = await readTlsFiles(loaded);
     checkUdp(config);
     const policy = resolvePolicy(config.policy);
     const stats = config.stats ? this.stats ?? new TrafficStats(policy) : undefined;

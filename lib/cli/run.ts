@@ -1,14 +1,13 @@
 /** `denoray run`: start everything; reload on SIGHUP; stop on SIGINT/SIGTERM. */
 import {
-  ConfigError,
   isStdin,
   loadConfigFiles,
   loadConfigObject,
   type LoadedConfig,
   type LoadOptions,
-  unwiredStreamIssues,
 } from "../config/mod.ts";
 import { Instance } from "../app/instance.ts";
+import { readTlsFiles } from "../app/tls_files.ts";
 import { loggerFromConfig } from "../app/logger_from_config.ts";
 import { DEFAULT_CONFIG } from "./default_config.ts";
 import { describeCrypto } from "../crypto/mod.ts";
@@ -29,10 +28,9 @@ async function loadForRun(files: readonly string[], options: LoadOptions): Promi
   const loaded = files.length > 0
     ? await loadConfigFiles(files, options)
     : loadConfigObject(DEFAULT_CONFIG, "(embedded default)", options);
-  // TEMPORARY (issue 9): refuse stream settings whose layers are not wired yet.
-  const unwired = unwiredStreamIssues(loaded.config);
-  if (unwired.length > 0) throw new ConfigError(unwired, files.length === 1 ? files[0] : undefined);
-  return loaded;
+  // Certificate and key files are read now: a missing one is a config error at its path.
+  const config = await readTlsFiles(loaded.config, files.length === 1 ? files[0] : undefined);
+  return { config, warnings: loaded.warnings };
 }
 
 function describeSource(files: readonly string[]): string {

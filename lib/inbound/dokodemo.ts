@@ -6,10 +6,10 @@ import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { proxyTcp } from "../engine/proxy.ts";
 import {
+  buildListenStack,
   type InboundConnection,
   type ListenStack,
   TcpListenerGroup,
-  tcpListenStack,
 } from "../net/mod.ts";
 import { DokodemoUdp, type UdpTarget } from "./dokodemo_udp.ts";
 import type { Destination } from "../core/destination.ts";
@@ -47,7 +47,7 @@ export class DokodemoInbound implements Inbound {
     this.#policy = level;
     const opts = {
       name: `dokodemo-door ${this.tag}`,
-      stack: tcpListenStack(level.bufferSize),
+      stack: buildListenStack(config.stream, { bufferSize: level.bufferSize }),
       openMs: level.handshakeMs,
     };
     const handle = async ({ stream, source, established }: InboundConnection) => {

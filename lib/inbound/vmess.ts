@@ -5,7 +5,7 @@ import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { VmessServer } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
-import { type InboundConnection, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, type InboundConnection } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { serveVmess } from "./vmess_serve.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
@@ -44,7 +44,7 @@ export class VmessInbound extends TcpInbound {
       tag: config.tag,
       listen: config.listen,
       port: config.port,
-      stack: tcpListenStack(vmessBufferSize(config, ctx)),
+      stack: buildListenStack(config.stream, { bufferSize: vmessBufferSize(config, ctx) }),
       openMs: ctx.policy.level(0).handshakeMs,
       services: ctx.listening,
     });

@@ -10,7 +10,7 @@ import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
-import { type InboundConnection, TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, type InboundConnection, TcpListenerGroup } from "../net/mod.ts";
 import {
   inheritVmess,
   replayPersistence,
@@ -68,7 +68,9 @@ export class DynamicVmessInbound implements Inbound {
     return {
       opts: {
         name: `vmess ${this.tag}`,
-        stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
+        stack: buildListenStack(this.#config.stream, {
+          bufferSize: vmessBufferSize(this.#config, this.#ctx),
+        }),
         openMs: this.#ctx.policy.level(0).handshakeMs,
       },
       handle: (conn: InboundConnection) => serveVmess(conn, sctx, this.#ctx, this.#config.sniffing),

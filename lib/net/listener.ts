@@ -34,8 +34,9 @@ export type AcceptFailure = "exhausted" | "transient" | "fatal";
 
 // Out of descriptors or memory: accept works again once some are freed.
 const EXHAUSTED = /\((os error (12|23|24|105))\)|too many open files/i;
-// One connection's trouble (aborted before accept, a signal): accept again at once.
-const TRANSIENT = /\((os error (1|4|71|103|104))\)/;
+// One connection's trouble (aborted before accept, a signal; reset before its address was read,
+// as when haproxy drops a backend connection at once): accept again at once.
+const TRANSIENT = /\((os error (1|4|71|103|104|107))\)/;
 
 /** Classifies an error thrown by accept() on a listener we have not closed. */
 export function classifyAcceptError(e: unknown): AcceptFailure {
