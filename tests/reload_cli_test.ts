@@ -4,7 +4,7 @@
  * does) and reopened, a bad config rejected with its JSON path, then a clean stop.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { spawnDenoray } from "./helpers/process.ts";
+import { spawnDenoray, Spawned } from "./helpers/process.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { EchoServer, sendAndReceive } from "./helpers/net.ts";
 
@@ -110,5 +110,34 @@ Deno.test("run + SIGHUP: a user added from a new -confdir file, the access log r
     assertStringIncludes(r.stderr, "denoray stopped");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run -c stdin: + SIGHUP: standard input is not read again; what it gave at start is reloaded", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        ...vmessIn([{ id: ID_A, email: "a@test" }]),
+        outbounds: [{ protocol: "freedom" }],
+        log: { loglevel: "info" },
+      }),
+    );
+    // Standard input is the file: read to its end at start, it would give nothing a second time.
+    await using p = new Spawned("sh", [
+      "-c",
+      `exec "$0" run -A --unstable-net main.ts run -c stdin: < "$1"`,
+      Deno.execPath(),
+      file,
+    ]);
+    await p.waitFor(/denoray started with stdin:/);
+    p.child.kill("SIGHUP");
+    await p.waitFor(/reload: stdin: cannot be read again: what it gave at start is used again/);
+    await p.waitFor(/config reloaded: inbounds kept vmess-in/);
+    p.child.kill("SIGTERM");
+    assertEquals((await p.done()).code, 0);
+  } finally {
+    await Deno.remove(file);
   }
 });
