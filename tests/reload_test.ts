@@ -576,3 +576,27 @@ Deno.test("reload: outbounds and routing changed: new connections take the new r
     open.close();
   }
 });
+
+Deno.test("reload: a dynamic-port VMess inbound keeps its current ports; a user added works on them", async () => {
+  await using echo = new EchoServer();
+  const base = freePort();
+  const config = (ids: string[]) => ({
+    inbounds: [{
+      tag: "dyn",
+      listen: "127.0.0.1",
+      port: `${base}-${base + 9}`,
+      protocol: "vmess",
+      allocate: { strategy: "random", concurrency: 2, refresh: 5 },
+      settings: { clients: ids.map((id) => ({ id })) },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  await using server = await RunningInstance.start(config([ID_A]));
+  const ports = server.instance.addresses();
+  assert(ports.length > 0, "some port of the range was bound");
+  const report = await server.reload(config([ID_A, ID_B]));
+  assertEquals(report.kept, ["dyn"]);
+  assertEquals(server.instance.addresses(), ports);
+  await using b = await vmessClient(server.port(), ID_B, echo.port);
+  assertEquals(await roundTrip(b.port(), "b on a dynamic port"), "b on a dynamic port");
+});

@@ -111,8 +111,14 @@ export class DynamicVmessInbound implements Inbound {
     if (this.#ports.length === 0) {
       return Promise.reject(new Error(`vmess ${this.tag}: no port of the range could be bound`));
     }
-    this.#timer = setInterval(() => this.#allocate(), this.#refreshMinutes * 60_000);
+    this.#refreshEvery();
     return Promise.resolve();
+  }
+
+  // Re-picks the ports every `refresh` minutes from now on.
+  #refreshEvery(): void {
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.#allocate(), this.#refreshMinutes * 60_000);
   }
 
   /** Connections accepted on the current ports. */
@@ -161,6 +167,8 @@ export class DynamicVmessInbound implements Inbound {
     const { opts, handle } = this.#serving();
     for (const g of this.#groups) g.retarget(opts, handle);
     this.#taken = true;
+    // start() is not called on an inbound that took its listeners over: the refresh goes on here.
+    this.#refreshEvery();
   }
 
   /** Shares the replay filters of the VMess inbound it replaces at a reload, keeps its accounts. */
