@@ -1,10 +1,10 @@
 /**
- * SIGHUP through the real `run` command: the config read again from the same -c file and a
- * -confdir listed anew, a user added without a restart, the access log moved away (as logrotate
+ * SIGHUP through the real `run` command, its permissions scoped as the systemd unit's: the config
+ * read again from the same -c file and a -confdir listed anew, a user added without a restart, the access log moved away (as logrotate
  * does) and reopened, a bad config rejected with its JSON path, then a clean stop.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { spawnDenoray, Spawned } from "./helpers/process.ts";
+import { Spawned } from "./helpers/process.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { EchoServer, sendAndReceive } from "./helpers/net.ts";
 
@@ -53,11 +53,12 @@ async function roundTrip(port: number, text: string): Promise<string> {
 Deno.test("run + SIGHUP: a user added from a new -confdir file, the access log reopened, a bad config rejected", async () => {
   await using echo = new EchoServer();
   const dir = await Deno.makeTempDir();
-  const confdir = `${dir}/conf.d`;
-  await Deno.mkdir(confdir);
-  const access = `${dir}/access.log`;
+  const confdir = `${dir}/etc/conf.d`;
+  await Deno.mkdir(confdir, { recursive: true });
+  await Deno.mkdir(`${dir}/log`);
+  const access = `${dir}/log/access.log`;
   const write = (path: string, value: unknown) => Deno.writeTextFile(path, JSON.stringify(value));
-  await write(`${dir}/base.json`, {
+  await write(`${dir}/etc/base.json`, {
     log: { loglevel: "info", access },
     outbounds: [{ protocol: "freedom" }],
     // A refused client is drained at most 1 s: it bounds how long the test waits.
@@ -65,7 +66,23 @@ Deno.test("run + SIGHUP: a user added from a new -confdir file, the access log r
   });
   await write(`${confdir}/10-in.json`, vmessIn([{ id: ID_A, email: "a@test" }]));
   try {
-    await using p = spawnDenoray(["run", "-c", `${dir}/base.json`, "-confdir", confdir]);
+    // Permissions scoped as the systemd unit scopes them: read the config, write the logs.
+    await using p = new Spawned(Deno.execPath(), [
+      "run",
+      "--no-prompt",
+      "--unstable-net",
+      "--allow-net",
+      "--allow-ffi",
+      "--allow-env",
+      `--allow-read=${dir}/etc`,
+      `--allow-write=${dir}/log`,
+      "main.ts",
+      "run",
+      "-c",
+      `${dir}/etc/base.json`,
+      "-confdir",
+      confdir,
+    ]);
     const [, port] = await p.waitFor(/vmess-in \(vmess\) listening on tcp 127\.0\.0\.1:(\d+)/);
     await p.waitFor(/denoray started/);
     await using a = await vmessClient(Number(port), ID_A, echo.port);

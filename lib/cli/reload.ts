@@ -7,7 +7,6 @@ import { ConfigError, type ConfigIssue, formatIssue, type LoadedConfig } from ".
 import type { Instance } from "../app/instance.ts";
 import { type LogOutputs, logOutputs, sameLogConfig } from "../app/logger_from_config.ts";
 import type { Logger } from "../log/mod.ts";
-import { preflight } from "./preflight.ts";
 
 /** What a reload needs from `run`. */
 export interface ReloadSetup {
@@ -56,9 +55,9 @@ export async function reloadOnce(setup: ReloadSetup): Promise<void> {
   if (setup.note) logger.warning(`reload: ${setup.note}`);
   let loaded: LoadedConfig;
   try {
+    // No preflight of the log files: those of an unchanged log section are open already, and
+    // a changed section's are opened below, which is the check (and needs no read permission).
     loaded = await setup.load();
-    const problems = preflight(loaded.config);
-    if (problems.length > 0) throw new ConfigError(problems);
   } catch (e) {
     if (e instanceof ConfigError) rejectConfig(logger, e);
     else reject(logger, (e as Error).message);
