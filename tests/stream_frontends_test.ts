@@ -153,7 +153,7 @@ peerTest(
     await using pki = await makeTestPki();
     await using echo = new EchoServer();
     const lines: string[] = [];
-    // nginx (the README's recipe) replaces X-Forwarded-For with the client's address, so the
+    // nginx (the recipe in docs/transports.md) replaces X-Forwarded-For with the client's address, so the
     // clients' own claim of 203.0.113.50 is gone; port 0 in the access log marks a source that
     // came from the header.
     await using server = await RunningInstance.start(
