@@ -179,3 +179,21 @@ export class NodeSocketStream implements ByteStream {
     this.#notify();
   }
 }
+
+/**
+ * Resolves once a node:tls socket emits `secureEvent` ("secureConnect" for a client, "secure" for a
+ * server); rejects on an error, or if the connection ends or closes before.
+ */
+export function nodeTlsHandshake(
+  socket: { once(event: string, listener: (...args: unknown[]) => void): unknown },
+  secureEvent: "secure" | "secureConnect",
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once(secureEvent, () => resolve());
+    socket.once("error", reject);
+    const closed = () => reject(new Error("connection closed during the handshake"));
+    socket.once("close", closed);
+    // Half-open sockets do not close at the peer's end: an end before the handshake fails too.
+    socket.once("end", closed);
+  });
+}

@@ -8,7 +8,7 @@ import tls from "node:tls";
 import { isIPv4, isIPv6 } from "../core/destination.ts";
 import { DenorayError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import { duplexOf, NodeSocketStream } from "./node_stream.ts";
+import { duplexOf, NodeSocketStream, nodeTlsHandshake } from "./node_stream.ts";
 import { TcpStream } from "./tcp.ts";
 
 /** What a TLS client needs. */
@@ -78,14 +78,7 @@ async function nodeTls(stream: ByteStream, opts: TlsClientOptions): Promise<Byte
   } as tls.ConnectionOptions);
   const wrapped = new NodeSocketStream(socket);
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("secureConnect", () => resolve());
-      socket.once("error", reject);
-      const closed = () => reject(new Error("connection closed during the handshake"));
-      socket.once("close", closed);
-      // Half-open sockets do not close at the peer's end: an end before 'secure' fails too.
-      socket.once("end", closed);
-    });
+    await nodeTlsHandshake(socket, "secureConnect");
   } catch (e) {
     wrapped.close();
     throw handshakeError(opts.serverName, e);

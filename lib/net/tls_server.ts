@@ -6,7 +6,7 @@
 import tls from "node:tls";
 import { DenorayError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import { duplexOf, NodeSocketStream } from "./node_stream.ts";
+import { duplexOf, NodeSocketStream, nodeTlsHandshake } from "./node_stream.ts";
 import type { TlsServerIdentity } from "./tls_settings.ts";
 
 /** What a TLS server needs: its keypair and the ALPN protocols it offers. */
@@ -54,14 +54,7 @@ export async function acceptTls(stream: ByteStream, opts: TlsServerOptions): Pro
   } as tls.TLSSocketOptions);
   const wrapped = new NodeSocketStream(socket);
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("secure", () => resolve());
-      socket.once("error", reject);
-      const closed = () => reject(new Error("connection closed during the handshake"));
-      socket.once("close", closed);
-      // Half-open sockets do not close at the peer's end: an end before 'secure' fails too.
-      socket.once("end", closed);
-    });
+    await nodeTlsHandshake(socket, "secure");
   } catch (e) {
     wrapped.close();
     throw handshakeError(e);
