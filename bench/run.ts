@@ -103,7 +103,7 @@ async function measure(
   };
 }
 
-/** Upload and download over WebSocket + TLS only. */
+/** Upload, download and round-trip latency over WebSocket + TLS. */
 async function measureWsTls(
   client: Impl,
   server: Impl,
@@ -125,11 +125,14 @@ async function measureWsTls(
     up.push(await throughput(toIperf, plan.seconds, false));
     down.push(await throughput(toIperf, plan.seconds, true));
   }
+  const lat = await latency(toEcho, plan.pings);
   return {
     pair: `${client} → ${server}`,
     security: `${security}, ws+tls`,
     uploadMbps: median(up),
     downloadMbps: median(down),
+    p50Ms: lat.p50,
+    p99Ms: lat.p99,
   };
 }
 
