@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../lib/core/bytes.ts";
@@ -124,7 +125,7 @@ Deno.test("frames: property: messages, fragments and pings in any split read as 
         assertEquals(events.filter((e) => e.kind === "ping").length, pings);
       },
     ),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 
@@ -207,7 +208,7 @@ Deno.test("frames: property: random bytes only ever give events or a ProtocolErr
         assert(e instanceof ProtocolError, `not a ProtocolError: ${e}`);
       }
     }),
-    { numRuns: 2000 },
+    fuzzParams({ numRuns: 2000 }),
   );
 });
 
@@ -374,7 +375,7 @@ Deno.test("server handshake: property: random bytes never throw", () => {
       );
       assert(h !== null && (h.kind === "reject" || h.kind === "upgrade"));
     }),
-    { numRuns: 1000 },
+    fuzzParams({ numRuns: 1000 }),
   );
 });
 
@@ -514,7 +515,7 @@ Deno.test("client ↔ server handshake: property: early data arrives whole, in e
         assertEquals(ok?.used, h.reply.length);
       },
     ),
-    { numRuns: 200 },
+    fuzzParams({ numRuns: 200 }),
   );
 });
 
