@@ -8,7 +8,7 @@
  * stay in the printed directory.
  */
 import { parseArgs } from "node:util";
-import { freePort, type Impl, start } from "./lib/procs.ts";
+import { cpuMs, freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, throughput } from "./lib/measure.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
@@ -31,13 +31,6 @@ const [clientImpl, serverImpl] = values.pair!.split("-") as [Impl, Impl];
 const dir = await Deno.makeTempDir({ prefix: "denoray-profile-" });
 const flags = (role: string) =>
   values["no-prof"] ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}/${role}`];
-
-/** CPU time (user + system) a process has used so far, in ms; /proc counts 100 ticks a second. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const iperfPort = freePort(), sp = freePort(), entry = freePort(), probe = freePort();
 const rateRun = values.workload === "rate";

@@ -1,11 +1,13 @@
 /**
  * `deno task bench [-- --quick] [--pairs denoray-v2ray,...] [--securities aes-128-gcm,...]
- * [--memory-only | --no-memory]`: denoray against V2Ray 4.34 on this machine, in one run, every
- * client → server pair; then memory under load: v2ray → v2ray and denoray → denoray each carry
- * 1,000 concurrent 64 KiB downloads (aes-128-gcm, two rounds; --quick: 200, one round), and the
- * RSS growth per tunnel at the peak and how much of it each process gives back while idle after
- * (read once a second for 30 s) are reported. `--memory-only` runs only that part,
- * `--no-memory` skips it.
+ * [--only main,mux,ws+tls,memory]`: denoray against V2Ray 4.34 on this machine, in one run, every
+ * client → server pair; then connection rate and CPU per connection with Mux.Cool against
+ * without; then throughput over WebSocket inside TLS (a certificate made for the run), with the
+ * first security; then memory under load: v2ray → v2ray and denoray → denoray each carry 1,000
+ * concurrent 64 KiB downloads (aes-128-gcm, two rounds; --quick: 200, one round), and the RSS
+ * growth per tunnel at the peak and how much of it each process gives back while idle after (read
+ * once a second for 30 s) are reported. `--only ws+tls` runs only that row per pair, `--only
+ * memory` only the memory under load.
  */
 import { parseArgs } from "node:util";
 import { freePort, type Impl, start } from "./lib/procs.ts";
@@ -13,7 +15,9 @@ import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, latency, memoryPerConnection, throughput } from "./lib/measure.ts";
 import { formatMemoryTable, formatTable, type MemoryRow, type Row } from "./lib/report.ts";
 import { returnedPercent, soak } from "./lib/soak.ts";
-import { clientConfig, serverConfig } from "./lib/configs.ts";
+import { type BenchPki, clientConfig, serverConfig, TLS_NAME } from "./lib/configs.ts";
+import { formatMuxTable, muxRate, type MuxRow } from "./lib/mux_rate.ts";
+import { makeTestPki } from "../tests/helpers/certs.ts";
 
 const ALL_PAIRS: [Impl, Impl][] = [
   ["v2ray", "v2ray"],
@@ -22,15 +26,17 @@ const ALL_PAIRS: [Impl, Impl][] = [
   ["denoray", "v2ray"],
 ];
 
+// `deno task bench -- --quick` passes the "--" on: drop it.
 const { values } = parseArgs({
+  args: Deno.args.filter((a, i) => !(i === 0 && a === "--")),
   options: {
     quick: { type: "boolean", default: false },
     pairs: { type: "string" },
     securities: { type: "string" },
-    "memory-only": { type: "boolean", default: false },
-    "no-memory": { type: "boolean", default: false },
+    only: { type: "string", default: "main,mux,ws+tls,memory" },
   },
 });
+const parts = new Set(values.only!.split(","));
 const quick = values.quick!;
 const plan = quick
   ? {
@@ -108,6 +114,39 @@ async function measure(
   };
 }
 
+/** Upload, download and round-trip latency over WebSocket + TLS. */
+async function measureWsTls(
+  client: Impl,
+  server: Impl,
+  security: string,
+  echoPort: number,
+  pki: BenchPki,
+): Promise<Row> {
+  const iperfPort = freePort();
+  await using _iperf = await iperfServer(iperfPort);
+  const sp = freePort(), toIperf = freePort(), toEcho = freePort();
+  await using _srv = await start(server, serverConfig(sp, "ws+tls", pki), sp);
+  await using _cli = await start(
+    client,
+    clientConfig(sp, security, [[toIperf, iperfPort], [toEcho, echoPort]], false, "ws+tls", pki),
+    toEcho,
+  );
+  const up: number[] = [], down: number[] = [];
+  for (let i = 0; i < plan.runs; i++) {
+    up.push(await throughput(toIperf, plan.seconds, false));
+    down.push(await throughput(toIperf, plan.seconds, true));
+  }
+  const lat = await latency(toEcho, plan.pings);
+  return {
+    pair: `${client} → ${server}`,
+    security: `${security}, ws+tls`,
+    uploadMbps: median(up),
+    downloadMbps: median(down),
+    p50Ms: lat.p50,
+    p99Ms: lat.p99,
+  };
+}
+
 /** Memory under load of `impl` → `impl`: a soak, read as growth per tunnel and what came back. */
 async function memoryUnderLoad(impl: Impl): Promise<MemoryRow> {
   const r = await soak({
@@ -158,7 +197,7 @@ async function machine() {
 const started = performance.now();
 const rows: Row[] = [];
 await using echo = new Echo();
-if (!values["memory-only"]) {
+if (parts.has("main")) {
   for (const security of securities) {
     for (const [client, server] of pairs) {
       try {
@@ -169,8 +208,35 @@ if (!values["memory-only"]) {
     }
   }
 }
+const muxRows: (MuxRow | { pair: string; mux: boolean; error: string })[] = [];
+if (parts.has("mux")) {
+  for (const [client, server] of pairs) {
+    for (const mux of [false, true]) {
+      try {
+        muxRows.push(await muxRate(client, server, mux, echo.port, plan.rateSeconds));
+      } catch (e) {
+        muxRows.push({ pair: `${client} → ${server}`, mux, error: (e as Error).message });
+      }
+    }
+  }
+}
+if (parts.has("ws+tls")) {
+  await using pki = await makeTestPki([TLS_NAME]);
+  const security = securities[0];
+  for (const [client, server] of pairs) {
+    try {
+      rows.push(await measureWsTls(client, server, security, echo.port, pki));
+    } catch (e) {
+      rows.push({
+        pair: `${client} → ${server}`,
+        security: `${security}, ws+tls`,
+        error: (e as Error).message,
+      });
+    }
+  }
+}
 const memoryRows: MemoryRow[] = [];
-if (!values["no-memory"]) {
+if (parts.has("memory")) {
   for (const impl of ["v2ray", "denoray"] as const) {
     try {
       memoryRows.push(await memoryUnderLoad(impl));
@@ -184,30 +250,17 @@ console.log(
   `machine: ${info.cores} cores, ${info.cpu}; Deno ${info.deno}; ${info.v2ray}; ${info.mode} run`,
 );
 if (rows.length > 0) console.log(formatTable(rows));
+if (muxRows.length > 0) console.log("\nMux.Cool (aes-128-gcm):\n" + formatMuxTable(muxRows));
 if (memoryRows.length > 0) {
   console.log(
-    `\nmemory under load: ${plan.loadTunnels} concurrent 64 KiB downloads, aes-128-gcm, ` +
-      `${plan.loadRounds} round(s); RSS growth per tunnel at the peak, share given back while idle`,
+    `\nMemory under load: ${plan.loadTunnels} concurrent 64 KiB downloads, aes-128-gcm, ` +
+      `${plan.loadRounds} round(s); RSS growth per tunnel at the peak, share given back while idle:\n` +
+      formatMemoryTable(memoryRows),
   );
-  console.log(formatMemoryTable(memoryRows));
 }
 console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
-// A partial run (--memory-only, --no-memory) keeps the other part of the last results.
-interface Results {
-  readonly machine?: unknown;
-  readonly rows?: Row[];
-  readonly memoryUnderLoad?: { readonly machine: unknown; readonly rows: MemoryRow[] };
-}
-const resultsUrl = new URL("./results.json", import.meta.url);
-const last: Results = await Deno.readTextFile(resultsUrl).then(
-  (t) => JSON.parse(t) as Results,
-  () => ({}),
+await Deno.writeTextFile(
+  new URL("./results.json", import.meta.url),
+  JSON.stringify({ machine: info, rows, mux: muxRows, memoryUnderLoad: memoryRows }, null, 2) +
+    "\n",
 );
-const results: Results = {
-  machine: rows.length > 0 ? info : last.machine,
-  rows: rows.length > 0 ? rows : last.rows ?? [],
-  memoryUnderLoad: memoryRows.length > 0
-    ? { machine: info, rows: memoryRows }
-    : last.memoryUnderLoad,
-};
-await Deno.writeTextFile(resultsUrl, JSON.stringify(results, null, 2) + "\n");

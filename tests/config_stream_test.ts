@@ -1,11 +1,11 @@
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
+import { readTlsFiles } from "../lib/app/tls_files.ts";
 import {
   ConfigError,
   formatIssue,
   loadConfigFiles,
   type StreamSettings,
   takeXrayEarlyData,
-  unwiredStreamIssues,
   validateConfig,
 } from "../lib/config/mod.ts";
 import { runToEnd } from "./helpers/process.ts";
@@ -62,7 +62,7 @@ Deno.test("stream settings: a ws+tls server resolves (aliases in any case, path 
       ],
     },
     acceptProxyProtocol: true,
-    sockopt: { mark: 0, tcpFastOpen: null },
+    sockopt: { mark: 0, tcpFastOpen: null, trustedXForwardedFor: null },
   };
   assertEquals(config.inbounds[0].stream, want);
   assertEquals(config.outbounds[0].stream.network, "tcp");
@@ -190,29 +190,98 @@ Deno.test("stream settings: PROXY protocol from tcpSettings, wsSettings or socko
   assertEquals(proxy({}), false);
 });
 
-Deno.test("stream settings: until the layers are wired, run refuses what test accepts, naming the path", async () => {
-  const { config } = await loadConfigFiles([fixture("stream_ws_tls_server.json")]);
-  includesAll(unwiredStreamIssues(config).map(formatIssue), [
-    'inbounds[0].streamSettings.network: "ws" (WebSocket) is accepted by test but run refuses it',
-    'inbounds[0].streamSettings.security: "tls" is accepted by test',
-    "inbounds[0].streamSettings: acceptProxyProtocol (PROXY protocol) is accepted by test",
+Deno.test("stream settings: sockopt.trustedXForwardedFor lists IPs or CIDRs; it acts on WebSocket inbounds", () => {
+  const r = validateConfig({
+    inbounds: [
+      {
+        port: 1,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: {
+          network: "ws",
+          sockopt: { trustedXForwardedFor: ["127.0.0.1", "10.0.0.0/8", "::1"] },
+        },
+      },
+      {
+        port: 2,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: { network: "ws", sockopt: { trustedXForwardedFor: "nginx" } },
+      },
+    ],
+    outbounds: [{
+      protocol: "freedom",
+      streamSettings: { sockopt: { trustedXForwardedFor: ["127.0.0.1"] } },
+    }],
+  });
+  includesAll(r.issues.map(formatIssue), [
+    'inbounds[1].streamSettings.sockopt.trustedXForwardedFor[0]: "nginx" is not an IP address or CIDR',
+    "outbounds[0].streamSettings.sockopt.trustedXForwardedFor: has effect only on a WebSocket inbound",
   ]);
+  const ok = validateConfig({
+    inbounds: [{
+      port: 1,
+      protocol: "vmess",
+      settings: { clients: [] },
+      streamSettings: { network: "ws", sockopt: { trustedXForwardedFor: "127.0.0.1, ::1" } },
+    }],
+    outbounds: [{ protocol: "freedom" }],
+  });
+  assertEquals(ok.config?.inbounds[0].stream.sockopt.trustedXForwardedFor, ["127.0.0.1", "::1"]);
+});
+
+Deno.test("stream settings: test and run read certificate files; a missing one is an error naming its path", async () => {
   const main = ["run", "-A", "--unstable-net", "main.ts"];
-  const t = await runToEnd(Deno.execPath(), [
-    ...main,
-    "test",
-    "-c",
-    fixture("stream_ws_tls_server.json"),
-  ]);
-  assertEquals(t.code, 0, t.stderr);
-  assertEquals(t.stdout.trim(), "Configuration OK.");
-  const r = await runToEnd(Deno.execPath(), [
-    ...main,
-    "run",
-    "-c",
-    fixture("stream_ws_tls_server.json"),
-  ]);
-  assertEquals(r.code, 1);
-  assertStringIncludes(r.stderr, "inbounds[0].streamSettings.network");
-  assertStringIncludes(r.stderr, "until the transport lands");
+  const where =
+    "inbounds[0].streamSettings.tlsSettings.certificates[0].certificateFile: cannot read /etc/denoray/fullchain.pem";
+  for (const command of ["test", "run"]) {
+    const r = await runToEnd(Deno.execPath(), [
+      ...main,
+      command,
+      "-c",
+      fixture("stream_ws_tls_server.json"),
+    ]);
+    assertEquals(r.code, 1, command);
+    assertStringIncludes(r.stderr, where);
+    assertStringIncludes(r.stderr, "keyFile: cannot read /etc/denoray/key.pem");
+  }
+});
+
+Deno.test("stream settings: certificate files become their PEM text; a file that is not PEM is an error at its path", async () => {
+  const config = (file: string) =>
+    validateConfig({
+      inbounds: [{
+        port: 1,
+        protocol: "vmess",
+        settings: { clients: [] },
+        streamSettings: {
+          security: "tls",
+          tlsSettings: { certificates: [{ certificateFile: file, keyFile: "key.pem" }] },
+        },
+      }],
+      outbounds: [{ protocol: "freedom" }],
+    }).config!;
+  const files: Record<string, string> = {
+    "cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    "key.pem": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+    "junk.pem": "hello",
+  };
+  const read = (f: string) =>
+    f in files ? Promise.resolve(files[f]) : Promise.reject(new Deno.errors.NotFound(f));
+  const done = await readTlsFiles(config("cert.pem"), undefined, read);
+  assertEquals(done.inbounds[0].stream.tls?.certificates[0], {
+    certificate: { inline: files["cert.pem"] },
+    key: { inline: files["key.pem"] },
+    usage: "encipherment",
+  });
+  const e = await assertRejects(
+    () => readTlsFiles(config("junk.pem"), "c.json", read),
+    ConfigError,
+  );
+  assertStringIncludes(
+    e.message,
+    "c.json: inbounds[0].streamSettings.tlsSettings.certificates[0].certificateFile: junk.pem is not a PEM file",
+  );
+  const gone = await assertRejects(() => readTlsFiles(config("nope.pem"), undefined, read));
+  assertStringIncludes(gone.message, "certificateFile: cannot read nope.pem: no such file");
 });

@@ -96,6 +96,10 @@ Deno.test("accept errors: exhaustion backs off, one connection's trouble retries
     classifyAcceptError(new Error("Software caused connection abort (os error 103)")),
     "transient",
   );
+  assertEquals(
+    classifyAcceptError(new Error("Transport endpoint is not connected (os error 107)")),
+    "transient",
+  );
   assertEquals(classifyAcceptError(new Error("Bad resource ID")), "fatal");
 });
 

@@ -2,6 +2,7 @@
  * How the CLI chooses the crypto backend: auto (openssl when it loads, else node, saying why),
  * DENORAY_CRYPTO and --crypto forcing one, and the backend named by `version` and the startup line.
  */
+import { clientBodyChoice } from "../lib/vmess_io/client_security.ts";
 import { assertEquals, assertStringIncludes } from "./assert.ts";
 import { cryptoStatus, loadCryptoBackend } from "../lib/crypto/mod.ts";
 import { spawnDenoray, writeTempConfig } from "./helpers/process.ts";
@@ -90,4 +91,9 @@ Deno.test("crypto backend: the startup line names the backend in use", async () 
   } finally {
     await Deno.remove(config);
   }
+});
+
+Deno.test("vmess auto: AES-128-GCM on the openssl backend (as V2Ray on amd64), ChaCha20-Poly1305 on node", () => {
+  const want = cryptoStatus().name === "openssl" ? "aes-128-gcm" : "chacha20-poly1305";
+  assertEquals(clientBodyChoice("auto", false), { security: want, options: 0x0d });
 });

@@ -4,6 +4,7 @@
  * tampered tag, ciphertext or AAD is refused by both, and no call writes outside its output.
  */
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { type CryptoBackend, loadCryptoBackend } from "../lib/crypto/mod.ts";
 import { toHex } from "../lib/core/bytes.ts";
@@ -46,7 +47,7 @@ function placed(data: Uint8Array, offset: number, tail: number): Uint8Array {
 const length = fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 70_000 }));
 const offset = fc.integer({ min: 0, max: 33 });
 const algorithm = fc.constantFrom("aes-128-gcm" as const, "chacha20-poly1305" as const);
-const RUNS = { numRuns: 150 };
+const RUNS = fuzzParams({ numRuns: 150 });
 
 needsTest(
   "differential: AEAD seal/open agree across backends, at any offsets, both ways",
@@ -159,7 +160,7 @@ needsTest("differential: digests, resumed states and HMAC agree across backends"
         }
       },
     ),
-    { numRuns: 100 },
+    fuzzParams({ numRuns: 100 }),
   );
 });
 
@@ -191,7 +192,7 @@ needsTest(
           assertEquals(toHex(b.shake128(iv, shakeLen + 5).subarray(0, shakeLen)), toHex(sh));
         },
       ),
-      { numRuns: 100 },
+      fuzzParams({ numRuns: 100 }),
     );
   },
 );

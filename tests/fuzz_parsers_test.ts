@@ -1,7 +1,7 @@
 /**
  * Every parser of untrusted bytes under property-based fuzzing: random and mutated inputs in random
  * splits end in a value, "need more", or a typed error (ProtocolError, ConfigError), never another
- * throw and never a hang. `deno task fuzz` runs each property 20,000 times (FUZZ_RUNS) and prints a
+ * throw and never a hang. `deno task fuzz` runs each property 5,000 times (FUZZ_RUNS) and prints a
  * FUZZ_SEED that replays the session.
  */
 import fc from "fast-check";

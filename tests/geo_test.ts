@@ -1,5 +1,7 @@
 /** lib/geo: .dat decoding against an independent protobuf runtime, references, private ranges. */
 import fc from "fast-check";
+// fast-check follows FUZZ_RUNS / FUZZ_SEED (deno task fuzz).
+import "./helpers/fuzz.ts";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { geoIpCodes, geoIpDat, geoSiteDat, readSiteDat } from "./helpers/geo_dat.ts";

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { concatBytes, utf8 } from "../lib/core/bytes.ts";
@@ -100,7 +101,7 @@ Deno.test("http header: wrong path → 404; bad or endless head → 400; all typ
       const r = readRequestHead(end ? concatBytes(b, utf8("\r\n\r\n")) : b, s);
       assert(r === null || r.kind === "ok" || r.kind === "reject");
     }),
-    { numRuns: 2000 },
+    fuzzParams({ numRuns: 2000 }),
   );
 });
 

@@ -64,7 +64,7 @@ Deno.test("log: piped output carries no ANSI codes; start-up at info with versio
       probe.close();
     }
     p.child.kill("SIGHUP");
-    await p.waitFor(/SIGHUP received: reload not implemented yet/);
+    await p.waitFor(/config reloaded: /);
     // … and the process still serves after SIGHUP.
     const again = await socksConnect(Number(socks), echo.port);
     try {

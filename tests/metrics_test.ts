@@ -2,8 +2,8 @@
 import { assert, assertEquals } from "./assert.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { EchoServer, within } from "./helpers/net.ts";
-import { randomBytes } from "../lib/core/bytes.ts";
-import { ClientAccount, parseUuid } from "../lib/vmess/mod.ts";
+import { parseUuid } from "../lib/vmess/mod.ts";
+import { firstPacket } from "./helpers/vmess.ts";
 
 const ID = parseUuid("b831381d-6324-4d53-ad4f-8cda48b30811")!;
 
@@ -52,18 +52,8 @@ Deno.test("metrics: open connections per inbound and outbound, handshakes by res
   }
 
   // A VMess client with a wrong id, then a good one: one bad-auth, one ok.
-  const now = Math.floor(Date.now() / 1000);
-  const header = (id = ID) =>
-    ClientAccount.of(id, 0).encodeRequest({
-      bodyIv: randomBytes(16),
-      bodyKey: randomBytes(16),
-      responseAuth: 1,
-      options: 0x0d,
-      security: "aes-128-gcm",
-      command: "tcp",
-      destination: { network: "tcp", address: "127.0.0.1", port: echo.port },
-    }, now);
-  for (const bytes of [header(parseUuid("00000000-0000-4000-8000-000000000001")!), header()]) {
+  const other = parseUuid("00000000-0000-4000-8000-000000000001")!;
+  for (const bytes of [firstPacket(echo.port, other), firstPacket(echo.port, ID)]) {
     const c = await Deno.connect({ hostname: "127.0.0.1", port: inst.portOf("vm") });
     try {
       await c.write(bytes);

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../lib/core/bytes.ts";
 import type { Destination } from "../lib/core/destination.ts";
@@ -267,7 +268,7 @@ Deno.test("mux frame (property): encode then decode over random splits gives the
       const wire = concatBytes(...frames.map(encodeFrame));
       assertEquals(decodeAll(cut(wire, at)), frames);
     }),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 
@@ -298,7 +299,7 @@ Deno.test("mux frame (property): garbage throws nothing but MuxProtocolError, an
         }
       },
     ),
-    { numRuns: 2000 },
+    fuzzParams({ numRuns: 2000 }),
   );
 });
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 import { memoryPair, type MemoryStream } from "./helpers/memory_stream.ts";
@@ -656,7 +657,7 @@ Deno.test("mux server (property): any bytes end in a clean outcome or one MuxPro
         }
       },
     ),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 

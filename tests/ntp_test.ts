@@ -4,6 +4,8 @@
  * and a client's clock, and a server names a client whose clock is off.
  */
 import fc from "fast-check";
+// fast-check follows FUZZ_RUNS / FUZZ_SEED (deno task fuzz).
+import "./helpers/fuzz.ts";
 import {
   assert,
   assertEquals,

@@ -2,13 +2,17 @@
  * `deno task package`: the release tarball unpacks into an empty directory and runs there as an
  * unprivileged user with no HOME, both through its launcher and through the systemd unit's
  * command line (whose permissions are scoped to the config and log directories), moving VMess
- * traffic, syncing its clock over UDP, and surviving SIGHUP.
+ * traffic, syncing its clock over UDP, and reloading on SIGHUP; then, as "Deploy on a VPS" ends,
+ * `denoray link` prints the config's share link, `link --decode` turns it into a client config,
+ * and a real v2ray client on that config moves traffic through the release.
  */
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
 import { requirePeer, requireRoot } from "./helpers/peers.ts";
 import { runToEnd, type Spawned } from "./helpers/process.ts";
 import { RunningInstance } from "./helpers/instance.ts";
-import { EchoServer, sendAndReceive } from "./helpers/net.ts";
+import { EchoServer, freePort, sendAndReceive } from "./helpers/net.ts";
+import { socksConnect } from "./helpers/socks.ts";
+import { V2Ray } from "./helpers/v2ray.ts";
 import { SntpServer } from "./helpers/sntp_server.ts";
 import { NOBODY, relocateUnit, spawnAsNobody, unitDirectives } from "./helpers/release.ts";
 import { parseJsonc } from "../lib/config/mod.ts";
@@ -66,7 +70,7 @@ async function exercise(p: Spawned, echo: number): Promise<string> {
   await p.waitFor(/ntp: clock offset [+-]\d+\.\d{3} s from 127\.0\.0\.1:\d+/);
   assertEquals(await vmessEcho(Number(port), echo, "through the release"), "through the release");
   p.child.kill("SIGHUP");
-  await p.waitFor(/SIGHUP received: reload not implemented yet/);
+  await p.waitFor(/config reloaded: /);
   assertEquals(await vmessEcho(Number(port), echo, "after SIGHUP"), "after SIGHUP");
   p.child.kill("SIGTERM");
   const r = await p.done();
@@ -77,7 +81,7 @@ async function exercise(p: Spawned, echo: number): Promise<string> {
 
 Deno.test({
   name: "package: the release runs from an empty directory as nobody, offline, without HOME",
-  ignore: !requireRoot() || !requirePeer("setpriv"),
+  ignore: !requireRoot() || !requirePeer("setpriv", "v2ray"),
   fn: async () => {
     const work = await Deno.makeTempDir({ prefix: "denoray-release-" });
     try {
@@ -175,10 +179,52 @@ Deno.test({
         const saved = JSON.parse(await Deno.readTextFile(`${state}/replay-state.json`));
         assert(typeof saved === "object" && saved !== null, "a replay state file");
       }
+      // 3. "Deploy on a VPS" to its end: the share link the release prints for the config, turned
+      //    into a client config by `link --decode`, carries a real v2ray client's traffic.
+      {
+        await using p = spawnAsNobody([`${dir}/denoray`, "run", "-c", `${etc}/config.json`], work);
+        const [, port] = await p.waitFor(/vmess-in \(vmess\) listening on tcp 127\.0\.0\.1:(\d+)/);
+        const linked = await spawnAsNobody([
+          `${dir}/denoray`,
+          "link",
+          "-c",
+          `${etc}/config.json`,
+          "--host",
+          "127.0.0.1",
+          "--port",
+          port,
+        ], work).done();
+        assertEquals(linked.code, 0, linked.stderr);
+        const link = linked.stdout.split("\n").find((l) => l.startsWith("vmess://"))!;
+        assert(linked.stdout.includes("█"), "a QR code under the link");
+        const socksPort = freePort();
+        const decoded = await spawnAsNobody([
+          `${dir}/denoray`,
+          "link",
+          "--decode",
+          link,
+          "--socks-port",
+          String(socksPort),
+        ], work).done();
+        assertEquals(decoded.code, 0, decoded.stderr);
+        const client = JSON.parse(decoded.stdout) as { inbounds: unknown[] };
+        client.inbounds = client.inbounds.slice(0, 1); // the SOCKS inbound is enough here
+        await using _v2ray = await V2Ray.start(client, [socksPort]);
+        const conn = await socksConnect(socksPort, echo.port);
+        try {
+          const data = new TextEncoder().encode("from a v2ray client, by the link");
+          assertEquals(
+            new TextDecoder().decode(await sendAndReceive(conn, data)),
+            "from a v2ray client, by the link",
+          );
+        } finally {
+          conn.close();
+        }
+      }
       const access = await Deno.readTextFile(`${log}/access.log`);
       assertEquals(
         access.match(/ accepted tcp:127\.0\.0\.1:\d+ \[vmess-in -> direct\]/g)?.length,
-        4,
+        5,
       );
     } finally {
       await Deno.remove(work, { recursive: true });

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { concatBytes, fromHex, utf8 } from "../lib/core/bytes.ts";
@@ -158,7 +159,7 @@ Deno.test("PROXY: property: encoded v1 and v2 headers parse back at any split", 
         assertEquals(h?.used, header.length);
       },
     ),
-    { numRuns: 500 },
+    fuzzParams({ numRuns: 500 }),
   );
 });
 
@@ -173,6 +174,6 @@ Deno.test("PROXY: property: random bytes give null, a header or a ProtocolError,
         assert(e instanceof ProtocolError, String(e));
       }
     }),
-    { numRuns: 3000 },
+    fuzzParams({ numRuns: 3000 }),
   );
 });

@@ -1,7 +1,7 @@
 /** Replay protection across restarts: the AuthID filter is saved on stop and restored at start. */
 import { assert, assertEquals } from "./assert.ts";
-import { randomBytes } from "../lib/core/bytes.ts";
-import { ClientAccount, parseUuid } from "../lib/vmess/mod.ts";
+import { parseUuid } from "../lib/vmess/mod.ts";
+import { firstPacket } from "./helpers/vmess.ts";
 import { ReplayFilter } from "../lib/vmess/replay.ts";
 import { parseReplayState } from "../lib/vmess/mod.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
@@ -70,15 +70,7 @@ Deno.test("replay across a restart: a captured first packet is refused by the re
   const dir = await Deno.makeTempDir();
   const stateFile = `${dir}/replay-state.json`;
   try {
-    const first = ClientAccount.of(ID, 0).encodeRequest({
-      bodyIv: randomBytes(16),
-      bodyKey: randomBytes(16),
-      responseAuth: 1,
-      options: 0x0d,
-      security: "aes-128-gcm",
-      command: "tcp",
-      destination: { network: "tcp", address: "127.0.0.1", port: echo.port },
-    }, Math.floor(Date.now() / 1000));
+    const first = firstPacket(echo.port, ID);
     const served = await serveOnce(stateFile, first);
     assert(served.some((l) => l.includes("accepted tcp:127.0.0.1")), served.join("\n"));
     assert((await Deno.stat(stateFile)).isFile, "state saved on stop");
@@ -98,15 +90,7 @@ Deno.test("replay state: a corrupt state file is a warning, and the server start
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/s.json`, "{ not json");
-    const first = ClientAccount.of(ID, 0).encodeRequest({
-      bodyIv: randomBytes(16),
-      bodyKey: randomBytes(16),
-      responseAuth: 1,
-      options: 0x0d,
-      security: "aes-128-gcm",
-      command: "tcp",
-      destination: { network: "tcp", address: "127.0.0.1", port: echo.port },
-    }, Math.floor(Date.now() / 1000));
+    const first = firstPacket(echo.port, ID);
     const lines = await serveOnce(`${dir}/s.json`, first);
     assert(lines.some((l) => l.includes("state: cannot read")), lines.join("\n"));
     assert(lines.some((l) => l.includes("accepted tcp:127.0.0.1")), lines.join("\n"));

@@ -3,6 +3,7 @@
  * geoip/geosite/ext references resolved from .dat files the test writes.
  */
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./assert.ts";
 import { assetDir, geoIpDat, geoSiteDat } from "./helpers/geo_dat.ts";
 import { DomainSet, IpSet } from "../lib/routing/mod.ts";
@@ -61,7 +62,7 @@ Deno.test("IpSet: membership equals a linear scan of the blocks (property, IPv4 
         }
       },
     ),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 
@@ -111,7 +112,7 @@ Deno.test("DomainSet: matching equals a linear scan of the patterns (property)",
         for (const n of probes) assertEquals(set.has(n), naive(ps, n), n);
       },
     ),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 

@@ -5,35 +5,18 @@
 import { assert, assertEquals } from "./assert.ts";
 import { concatBytes, randomBytes } from "../lib/core/bytes.ts";
 import { fnv1a32 } from "../lib/crypto/mod.ts";
-import {
-  ClientAccount,
-  cmdKey,
-  parseUuid,
-  type RequestHeader,
-  sealAeadRequest,
-  uuidBytes,
-} from "../lib/vmess/mod.ts";
+import { ClientAccount, cmdKey, parseUuid, sealAeadRequest, uuidBytes } from "../lib/vmess/mod.ts";
 import { encodeRequestHeader } from "../lib/vmess/request_header.ts";
 import type { VmessInbound } from "../lib/inbound/vmess.ts";
 import { Logger, memorySink } from "../lib/log/mod.ts";
 import { RunningInstance } from "./helpers/instance.ts";
 import { digest, EchoServer, patternBytes, sendAndReceive } from "./helpers/net.ts";
+import { requestTo } from "./helpers/vmess.ts";
 
 const ID = parseUuid("b831381d-6324-4d53-ad4f-8cda48b30811")!;
 const KEY = cmdKey(uuidBytes(ID));
 
-function header(echoPort: number, extra: Partial<RequestHeader> = {}): RequestHeader {
-  return {
-    bodyIv: randomBytes(16),
-    bodyKey: randomBytes(16),
-    responseAuth: 1,
-    options: 0x0d,
-    security: "aes-128-gcm",
-    command: "tcp",
-    destination: { network: "tcp", address: "127.0.0.1", port: echoPort },
-    ...extra,
-  };
-}
+const header = requestTo;
 
 /** An AEAD request whose plaintext was patched at `offset` (FNV recomputed, so only the field is wrong). */
 function patched(echoPort: number, offset: number, value: number, now: number): Uint8Array {

@@ -1,9 +1,11 @@
 import fc from "fast-check";
+import { fuzzParams } from "./helpers/fuzz.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { ProtocolError } from "../lib/core/errors.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../lib/core/bytes.ts";
 import {
   acceptKey,
+  applyMask,
   base64RawUrl,
   buildUpgradeRequest,
   checkUpgradeResponse,
@@ -123,7 +125,7 @@ Deno.test("frames: property: messages, fragments and pings in any split read as 
         assertEquals(events.filter((e) => e.kind === "ping").length, pings);
       },
     ),
-    { numRuns: 300 },
+    fuzzParams({ numRuns: 300 }),
   );
 });
 
@@ -206,7 +208,7 @@ Deno.test("frames: property: random bytes only ever give events or a ProtocolErr
         assert(e instanceof ProtocolError, `not a ProtocolError: ${e}`);
       }
     }),
-    { numRuns: 2000 },
+    fuzzParams({ numRuns: 2000 }),
   );
 });
 
@@ -373,7 +375,7 @@ Deno.test("server handshake: property: random bytes never throw", () => {
       );
       assert(h !== null && (h.kind === "reject" || h.kind === "upgrade"));
     }),
-    { numRuns: 1000 },
+    fuzzParams({ numRuns: 1000 }),
   );
 });
 
@@ -513,7 +515,7 @@ Deno.test("client ↔ server handshake: property: early data arrives whole, in e
         assertEquals(ok?.used, h.reply.length);
       },
     ),
-    { numRuns: 200 },
+    fuzzParams({ numRuns: 200 }),
   );
 });
 
@@ -554,4 +556,24 @@ Deno.test("client response check: 101 with frames behind it; refusals are Protoc
       assert(e instanceof ProtocolError, String(e));
     }
   }));
+});
+
+Deno.test("mask: property: word-at-a-time masking equals byte XOR at any offset and key position", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.nat(7),
+      fc.nat(3),
+      (data, key, offset, pos) => {
+        const backing = new Uint8Array(data.length + 8);
+        const view = backing.subarray(offset, offset + data.length);
+        view.set(data);
+        const next = applyMask(view, key, pos);
+        const want = data.map((b, i) => b ^ key[(pos + i) & 3]);
+        assertEquals(toHex(view), toHex(want));
+        assertEquals(next, (pos + data.length) & 3);
+      },
+    ),
+  );
 });

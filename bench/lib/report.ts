@@ -3,6 +3,7 @@
 /** One pair × security. */
 export interface Row {
   readonly pair: string;
+  /** The VMess security, and the transport when not plain TCP ("aes-128-gcm, ws+tls"). */
   readonly security: string;
   readonly uploadMbps?: number;
   readonly downloadMbps?: number;
@@ -39,7 +40,9 @@ export function formatTable(rows: readonly Row[]): string {
       b.pair === "v2ray → v2ray" && b.security === r.security && !b.error
     );
     const cells = COLUMNS.map(([k, , digits]) => {
-      const v = r[k] as number;
+      const v = r[k] as number | undefined;
+      // Rows that measure less (the ws+tls row: throughput only) leave the rest out.
+      if (v === undefined) return "–";
       const b = base?.[k] as number | undefined;
       const ratio = b ? ` (${(v / b).toFixed(2)}×)` : "";
       return `${v.toFixed(digits)}${ratio}`;

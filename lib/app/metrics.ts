@@ -11,6 +11,8 @@ export interface MetricSources {
   readonly stats?: TrafficStats;
   /** The running inbounds. */
   readonly inbounds: readonly Inbound[];
+  /** Inbounds a reload removed or changed, whose connections have not all ended yet. */
+  readonly retired?: readonly Inbound[];
   /** Open connections and flows per outbound. */
   readonly outboundActive: ActiveCounts;
   /** Handshake results by inbound. */
@@ -21,6 +23,15 @@ export interface MetricSources {
   readonly build: { readonly version: string; readonly deno: string; readonly crypto: string };
   /** Resident memory of the process, bytes. */
   readonly rss: () => number;
+}
+
+// Per inbound tag (`#n` untagged), with what retired inbounds of that tag still hold added in.
+function inboundSamples(src: MetricSources) {
+  const byLabel = new Map<string, number>();
+  const add = (label: string, n: number) => byLabel.set(label, (byLabel.get(label) ?? 0) + n);
+  src.inbounds.forEach((i, n) => add(i.tag || `#${n}`, i.active()));
+  for (const i of src.retired ?? []) add(i.tag || "#retired", i.active());
+  return [...byLabel].map(([inbound, value]) => ({ labels: { inbound }, value }));
 }
 
 /** Every metric family, read now. */
@@ -50,10 +61,7 @@ export function collectMetrics(src: MetricSources): MetricFamily[] {
       name: "denoray_inbound_connections",
       help: "Connections (and UDP flows) open now, per inbound.",
       type: "gauge",
-      samples: src.inbounds.map((i, n) => ({
-        labels: { inbound: i.tag || `#${n}` },
-        value: i.active(),
-      })),
+      samples: inboundSamples(src),
     },
     {
       name: "denoray_outbound_connections",

@@ -94,7 +94,8 @@ function printVersion(): number {
 const COMMANDS: readonly Command[] = [
   {
     name: "run",
-    summary: "start every inbound and outbound of the config; stop on SIGINT/SIGTERM",
+    summary:
+      "start every inbound and outbound of the config; reload on SIGHUP; stop on SIGINT/SIGTERM",
     flags: CONFIG_FLAGS,
     examples: [
       "denoray run -c config.json",
@@ -105,7 +106,7 @@ const COMMANDS: readonly Command[] = [
     ],
     run(flags) {
       noPositionals(flags);
-      return runCommand(files(flags, []), loadOptions(flags));
+      return runCommand(files(flags, []), loadOptions(flags), () => files(flags, []));
     },
   },
   {

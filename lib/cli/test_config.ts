@@ -8,6 +8,7 @@ import {
   type LoadOptions,
 } from "../config/mod.ts";
 import { preflight } from "./preflight.ts";
+import { readTlsFiles } from "../app/tls_files.ts";
 
 async function load(
   files: readonly string[],
@@ -28,12 +29,20 @@ async function load(
 }
 
 /**
- * Validates `files` and checks what `run` would need at start (log files writable); prints
- * warnings and "Configuration OK." or every error; returns the exit code.
+ * Validates `files` and checks what `run` would need at start (log files writable, TLS certificate
+ * and key files readable); prints warnings and "Configuration OK." or every error; returns the
+ * exit code.
  */
 export async function testCommand(files: readonly string[], options: LoadOptions): Promise<number> {
   const loaded = await load(files, options);
   if (!loaded) return 1;
+  try {
+    await readTlsFiles(loaded.config, files.length === 1 ? files[0] : undefined);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    return 1;
+  }
   const problems = preflight(loaded.config);
   if (problems.length > 0) {
     const where = files.length === 1 ? `${files[0]}: ` : "";

@@ -58,8 +58,6 @@ export {
   type TlsSettings,
   type WsStreamSettings,
 } from "./stream_settings.ts";
-// TEMPORARY (issue 9): delete with unwired_streams.ts once the stream layers are wired.
-export { unwiredStreamIssues } from "./unwired_streams.ts";
 export type {
   AllocateConfig,
   LogConfig,

@@ -9,6 +9,7 @@ import { configError, type ConfigIssue, configWarning, type JsonPath } from "./i
 import { stringList } from "./fields.ts";
 import { type HttpHeaderSettings, httpHeaderSettings } from "../http_header/mod.ts";
 import { RESERVED_HEADERS } from "../ws/mod.ts";
+import { parseCidr } from "../core/cidr.ts";
 
 /** V2Ray's StringList where values are bytes on the wire: `"a,b"` splits on commas, untrimmed. */
 const goStringList = z.union([z.string().transform((s) => s.split(",")), z.array(z.string())]);
@@ -80,6 +81,8 @@ export const sockopt = z.strictObject({
   tcpFastOpen: z.boolean().optional(),
   tproxy: z.string().optional(),
   acceptProxyProtocol: z.boolean().optional(),
+  // Xray's key (denoray honours it on WebSocket inbounds): whose X-Forwarded-For is believed.
+  trustedXForwardedFor: stringList.optional(),
 });
 
 // Transports we refuse are validated only as far as being objects.
@@ -174,6 +177,11 @@ export interface SocketOptions {
   readonly mark: number;
   /** TCP Fast Open forced on or off; null: the system's default. */
   readonly tcpFastOpen: boolean | null;
+  /**
+   * WebSocket inbound: the proxies (IPs or CIDRs) whose X-Forwarded-For names the client; null
+   * (the key absent): every peer's, as 4.34 does.
+   */
+  readonly trustedXForwardedFor: readonly string[] | null;
 }
 
 /** The resolved stream settings of one inbound or outbound, ready for its layer stack. */
@@ -192,7 +200,7 @@ export const PLAIN_TCP: StreamSettings = {
   httpHeader: null,
   tls: null,
   acceptProxyProtocol: false,
-  sockopt: { mark: 0, tcpFastOpen: null },
+  sockopt: { mark: 0, tcpFastOpen: null, trustedXForwardedFor: null },
 };
 
 const NETWORK_ALIASES: Record<string, string> = {
@@ -514,13 +522,30 @@ export function resolveStreamSettings(
     );
   }
 
+  const trustedXff = so?.trustedXForwardedFor;
+  if (trustedXff !== undefined) {
+    const at = [...path, "sockopt", "trustedXForwardedFor"];
+    trustedXff.forEach((entry, i) => {
+      if (!parseCidr(entry)) {
+        out.push(configError([...at, i], `${JSON.stringify(entry)} is not an IP address or CIDR`));
+      }
+    });
+    if (side === "outbound" || network !== "ws") {
+      out.push(configWarning(at, "has effect only on a WebSocket inbound"));
+    }
+  }
+
   if (out.some((i) => i.severity === "error")) return { issues: out };
   return {
     value: {
       ...transport,
       tls,
       acceptProxyProtocol: side === "inbound" && proxyAt !== null,
-      sockopt: { mark: so?.mark ?? 0, tcpFastOpen: so?.tcpFastOpen ?? null },
+      sockopt: {
+        mark: so?.mark ?? 0,
+        tcpFastOpen: so?.tcpFastOpen ?? null,
+        trustedXForwardedFor: trustedXff ?? null,
+      },
     },
     issues: out,
   };

@@ -67,4 +67,20 @@ export interface Inbound {
   active(): number;
   /** Stops accepting, then closes live connections after `graceMs`. */
   close(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting (its ports are free again) while its live TCP connections run on until they
+   * end or close() ends them; its UDP sockets, which carry their flows, close now.
+   */
+  stopAccepting(): Promise<void>;
+  /** Settles once none of its connections is open. */
+  whenIdle(): Promise<void>;
+  /**
+   * Instead of binding in start(), takes over the listeners of `previous`, the inbound of the
+   * config before a reload that listens alike (same class, address, ports, stream settings): they
+   * accept into this one from now on, with no gap; `previous` gives them up, and their open
+   * connections finish as they began. Throws if `previous` is not of its own kind.
+   */
+  takeListeners(previous: Inbound): void;
+  /** Takes over what `previous` (its tag before a reload) keeps: VMess replay filters, accounts. */
+  inherit(previous: Inbound): void;
 }

@@ -113,11 +113,14 @@ function readCidr(r: BinaryReader, at: number): CidrMessage {
   return { ip, prefix };
 }
 
-/** Decodes a GeoIP message. */
-export function decodeGeoIp(bytes: Uint8Array): GeoIpMessage {
+// An entry of either list: its country_code (field 1) and its repeated items (field 2).
+function decodeEntry<T>(
+  bytes: Uint8Array,
+  readItem: (r: BinaryReader, at: number) => T,
+): { countryCode: string; items: T[] } {
   const r = new BinaryReader(bytes);
   let countryCode = "";
-  const cidr: CidrMessage[] = [];
+  const items: T[] = [];
   while (r.pos < r.len) {
     const [no, type] = r.tag();
     if (no === 1) {
@@ -125,10 +128,16 @@ export function decodeGeoIp(bytes: Uint8Array): GeoIpMessage {
       countryCode = r.string();
     } else if (no === 2) {
       expect(type, LEN, no);
-      cidr.push(readCidr(r, end(r)));
+      items.push(readItem(r, end(r)));
     } else r.skip(type, no);
   }
-  return { countryCode, cidr };
+  return { countryCode, items };
+}
+
+/** Decodes a GeoIP message. */
+export function decodeGeoIp(bytes: Uint8Array): GeoIpMessage {
+  const { countryCode, items } = decodeEntry(bytes, readCidr);
+  return { countryCode, cidr: items };
 }
 
 function readAttributeKey(r: BinaryReader, at: number): string {
@@ -166,20 +175,8 @@ function readDomain(r: BinaryReader, at: number): DomainMessage {
 
 /** Decodes a GeoSite message. */
 export function decodeGeoSite(bytes: Uint8Array): GeoSiteMessage {
-  const r = new BinaryReader(bytes);
-  let countryCode = "";
-  const domain: DomainMessage[] = [];
-  while (r.pos < r.len) {
-    const [no, type] = r.tag();
-    if (no === 1) {
-      expect(type, LEN, no);
-      countryCode = r.string();
-    } else if (no === 2) {
-      expect(type, LEN, no);
-      domain.push(readDomain(r, end(r)));
-    } else r.skip(type, no);
-  }
-  return { countryCode, domain };
+  const { countryCode, items } = decodeEntry(bytes, readDomain);
+  return { countryCode, domain: items };
 }
 
 /** A GeoIPList of `entries`. */

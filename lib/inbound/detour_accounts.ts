@@ -33,6 +33,19 @@ export class DetourAccounts {
     return made;
   }
 
+  /**
+   * Keeps the accounts `previous` (the same inbound before a reload) made, since clients hold them
+   * for their validity; an email configured here now keeps its configured account instead.
+   */
+  takeOver(previous: DetourAccounts): void {
+    const configured = new Set(this.#server.users.users.map((u) => u.user.email.toLowerCase()));
+    for (const [key, user] of previous.#made) {
+      if (this.#made.has(key) || (key !== "" && configured.has(key))) continue;
+      this.#made.set(key, user);
+      this.#server.users.add(user);
+    }
+  }
+
   /** A SwitchAccount to one of `ports` for `email`'s account, or none without a port. */
   switchAccount(email: string, ports: readonly number[], validMinutes: number) {
     if (ports.length === 0) return undefined;

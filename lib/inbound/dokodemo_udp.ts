@@ -9,27 +9,44 @@ import { relayPackets } from "../net/packet_relay.ts";
 /** Flows a UDP listener keeps at most (each holds a socket or a VMess connection). */
 export const MAX_UDP_FLOWS = 1024;
 
+/** Where a UDP listener's new flows go, and how. */
+export interface UdpTarget {
+  /** The inbound's tag. */
+  readonly tag: string;
+  /** The fixed destination. */
+  readonly dest: Destination;
+  /** The sessions' user level. */
+  readonly level: number;
+  /** A flow idle this long is closed, ms. */
+  readonly connIdleMs: number;
+  /** The instance's services (dispatcher, logger). */
+  readonly ctx: InstanceContext;
+}
+
+interface FlowEntry {
+  readonly queue: Uint8Array[];
+  readonly dest: Destination;
+  flow?: PacketStream;
+  closed: boolean;
+}
+
 /** A UDP listener that forwards datagrams per client address. */
 export class DokodemoUdp {
   readonly #socket: UdpSocketStream;
-  readonly #flows = new Map<
-    string,
-    { queue: Uint8Array[]; flow?: PacketStream; closed: boolean }
-  >();
+  readonly #flows = new Map<string, FlowEntry>();
   readonly #loop: Promise<void>;
+  #target: UdpTarget;
 
-  /** Binds `hostname:port` and forwards to `dest`; a flow idle for `connIdleMs` is closed. */
-  constructor(
-    readonly hostname: string,
-    port: number,
-    readonly tag: string,
-    readonly dest: Destination,
-    readonly level: number,
-    readonly connIdleMs: number,
-    readonly ctx: InstanceContext,
-  ) {
+  /** Binds `hostname:port` and forwards per `target`. */
+  constructor(readonly hostname: string, port: number, target: UdpTarget) {
+    this.#target = target;
     this.#socket = UdpSocketStream.bind(hostname, port);
     this.#loop = this.#receive();
+  }
+
+  /** New flows go by `target` from now on (a reload); open ones keep theirs. */
+  retarget(target: UdpTarget): void {
+    this.#target = target;
   }
 
   /** "udp host:port" of the listener. */
@@ -45,43 +62,39 @@ export class DokodemoUdp {
       try {
         p = await this.#socket.read();
       } catch (e) {
-        this.ctx.logger.warning(`dokodemo-door ${this.tag} udp: ${(e as Error).message}`);
+        const { ctx, tag } = this.#target;
+        ctx.logger.warning(`dokodemo-door ${tag} udp: ${(e as Error).message}`);
         continue;
       }
       if (p === null) return;
       const key = `${p.peer.address}:${p.peer.port}`;
       const existing = this.#flows.get(key);
       if (existing) {
-        if (existing.flow) existing.flow.write({ data: p.data, peer: this.dest }).catch(() => {});
-        else existing.queue.push(p.data);
+        if (existing.flow) {
+          existing.flow.write({ data: p.data, peer: existing.dest }).catch(() => {});
+        } else existing.queue.push(p.data);
         continue;
       }
       if (this.#flows.size >= MAX_UDP_FLOWS) continue;
-      const entry = { queue: [p.data], closed: false } as {
-        queue: Uint8Array[];
-        flow?: PacketStream;
-        closed: boolean;
-      };
+      const target = this.#target;
+      const entry: FlowEntry = { queue: [p.data], dest: target.dest, closed: false };
       this.#flows.set(key, entry);
-      this.#start(key, p.peer, entry).catch(() => {});
+      this.#start(key, p.peer, entry, target).catch(() => {});
     }
   }
 
-  async #start(
-    key: string,
-    client: Destination,
-    entry: { queue: Uint8Array[]; flow?: PacketStream; closed: boolean },
-  ) {
+  async #start(key: string, client: Destination, entry: FlowEntry, target: UdpTarget) {
+    const { tag, dest, level, connIdleMs, ctx } = target;
     const session = {
       id: nextSessionId(),
-      inboundTag: this.tag,
+      inboundTag: tag,
       source: { address: client.address, port: client.port },
-      user: { email: "", level: this.level },
+      user: { email: "", level },
     };
     try {
-      const flow = await this.ctx.dispatcher.dispatchPacket(session, this.dest);
+      const flow = await ctx.dispatcher.dispatchPacket(session, dest);
       entry.flow = flow;
-      for (const d of entry.queue.splice(0)) await flow.write({ data: d, peer: this.dest });
+      for (const d of entry.queue.splice(0)) await flow.write({ data: d, peer: dest });
       // The client side of the flow: replies go back to the client's address on our socket.
       const socket = this.#socket;
       // Client datagrams arrive through #receive; this side only carries replies, until closed.
@@ -91,9 +104,9 @@ export class DokodemoUdp {
         write: (p) => socket.write({ data: p.data, peer: client }),
         close: () => ended.resolve(null),
       };
-      await relayPackets(back, flow, this.connIdleMs);
+      await relayPackets(back, flow, connIdleMs);
     } catch (e) {
-      this.ctx.logger.info(`dokodemo-door ${this.tag} udp ${key}: ${(e as Error).message}`);
+      ctx.logger.info(`dokodemo-door ${tag} udp ${key}: ${(e as Error).message}`);
     } finally {
       entry.flow?.close();
       this.#flows.delete(key);

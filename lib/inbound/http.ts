@@ -10,9 +10,9 @@ import type { ByteStream } from "../core/stream.ts";
 import type { SourceAddress } from "../core/session.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import {
+  buildListenStack,
   type InboundConnection,
   PrefixedStream,
-  tcpListenStack,
   withDeadline,
 } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
@@ -54,7 +54,7 @@ export class HttpInbound extends TcpInbound {
       tag: config.tag,
       listen: config.listen,
       port: config.port,
-      stack: tcpListenStack(policy.bufferSize),
+      stack: buildListenStack(config.stream, { bufferSize: policy.bufferSize }),
       openMs: policy.handshakeMs,
       services: ctx.listening,
     });

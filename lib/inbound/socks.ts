@@ -8,9 +8,9 @@ import { proxyTcp } from "../engine/proxy.ts";
 import type { ByteStream } from "../core/stream.ts";
 import { inboundPolicy, type LevelPolicy } from "../config/policy.ts";
 import {
+  buildListenStack,
   type InboundConnection,
   PrefixedStream,
-  tcpListenStack,
   withDeadline,
 } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
@@ -38,7 +38,7 @@ export class SocksInbound extends TcpInbound {
       tag: config.tag,
       listen: config.listen,
       port: config.port,
-      stack: tcpListenStack(policy.bufferSize),
+      stack: buildListenStack(config.stream, { bufferSize: policy.bufferSize }),
       openMs: policy.handshakeMs,
       services: ctx.listening,
     });

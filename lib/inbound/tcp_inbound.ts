@@ -24,22 +24,23 @@ export interface TcpInboundOptions {
 /** A TCP inbound; subclasses implement serve(). */
 export abstract class TcpInbound implements Inbound {
   readonly tag: string;
-  readonly #group: TcpListenerGroup;
+  #group: TcpListenerGroup;
   readonly #listen: string;
   readonly #port: { readonly from: number; readonly to: number };
+  readonly #serving: { name: string; stack: ListenStack; openMs: number };
+  // Bound already: listeners taken over from the inbound this one replaced at a reload.
+  #taken = false;
+  // Gave its listeners to the inbound that replaced it: nothing of them is its own any more.
+  #given = false;
 
   /** An inbound that will listen on `listen` at every port of `port`. */
   constructor(opts: TcpInboundOptions) {
     this.tag = opts.tag ?? "";
     this.#listen = opts.listen;
     this.#port = opts.port;
+    this.#serving = { name: `${opts.kind} ${this.tag}`, stack: opts.stack, openMs: opts.openMs };
     this.#group = new TcpListenerGroup(
-      {
-        ...opts.services,
-        name: `${opts.kind} ${this.tag}`,
-        stack: opts.stack,
-        openMs: opts.openMs,
-      },
+      { ...opts.services, ...this.#serving },
       (c) => this.serve(c),
     );
   }
@@ -47,24 +48,49 @@ export abstract class TcpInbound implements Inbound {
   /** Handles one connection; the listener closes it afterwards. Must not reject. */
   protected abstract serve(conn: InboundConnection): Promise<void>;
 
-  /** Binds the listeners. */
+  /** Binds the listeners (unless it took them over at a reload). */
   start(): Promise<void> {
-    this.#group.listen(this.#listen, this.#port.from, this.#port.to);
+    if (!this.#taken) this.#group.listen(this.#listen, this.#port.from, this.#port.to);
     return Promise.resolve();
   }
 
   /** Bound addresses. */
   addresses(): string[] {
-    return this.#group.addresses();
+    return this.#given ? [] : this.#group.addresses();
   }
 
   /** Connections open now. */
   active(): number {
-    return this.#group.active;
+    return this.#given ? 0 : this.#group.active;
   }
 
   /** Closes listeners, then connections after the grace. */
   close(graceMs: number): Promise<void> {
-    return this.#group.close(graceMs);
+    return this.#given ? Promise.resolve() : this.#group.close(graceMs);
   }
+
+  /** Closes the listeners; live connections run on. */
+  stopAccepting(): Promise<void> {
+    return this.#given ? Promise.resolve() : this.#group.stopAccepting();
+  }
+
+  /** Settles once no connection is open. */
+  whenIdle(): Promise<void> {
+    return this.#given ? Promise.resolve() : this.#group.whenIdle();
+  }
+
+  /** Takes over `previous`'s listeners (and the connections open on them, for close()). */
+  takeListeners(previous: Inbound): void {
+    const alike = previous instanceof TcpInbound && previous.constructor === this.constructor;
+    if (!alike || previous.#given) {
+      throw new TypeError(`inbound ${this.tag}: cannot take over the listeners of ${previous.tag}`);
+    }
+    previous.#given = true;
+    this.#group = previous.#group;
+    this.#group.retarget(this.#serving, (c) => this.serve(c));
+    this.#taken = true;
+  }
+
+  /** Nothing to take over by default (VMess inbounds take their replay filters). */
+  inherit(_previous: Inbound): void {}
 }

@@ -1,15 +1,16 @@
 /** The VMess inbound: users from `clients`, TCP transport, optional detour (dynamic port). */
 import { unixSeconds } from "../core/clock.ts";
 import type { InboundConfig } from "../config/mod.ts";
-import type { PersistentState } from "../core/handlers.ts";
+import type { Inbound, PersistentState } from "../core/handlers.ts";
 import type { InstanceContext } from "../engine/context.ts";
 import { VmessServer } from "../vmess/mod.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
-import { type InboundConnection, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, type InboundConnection } from "../net/mod.ts";
 import { TcpInbound } from "./tcp_inbound.ts";
 import { serveVmess } from "./vmess_serve.ts";
 import { DynamicVmessInbound } from "./vmess_dynamic.ts";
 import {
+  inheritVmess,
   replayPersistence,
   vmessBufferSize,
   vmessServerContext,
@@ -26,9 +27,10 @@ export class VmessInbound extends TcpInbound {
   readonly server: VmessServer;
   /** The replay filters, kept across restarts. */
   readonly persistent: PersistentState;
+  /** The accounts it hands detoured clients, as a detour target. */
+  readonly accounts: DetourAccounts;
   readonly #sctx: VmessServerContext;
   readonly #ctx: InstanceContext;
-  readonly #accounts: DetourAccounts;
   readonly #config: VmessInboundConfig;
 
   /** Builds the user registry of `config`; `lookup` finds the detour inbound by tag. */
@@ -42,7 +44,7 @@ export class VmessInbound extends TcpInbound {
       tag: config.tag,
       listen: config.listen,
       port: config.port,
-      stack: tcpListenStack(vmessBufferSize(config, ctx)),
+      stack: buildListenStack(config.stream, { bufferSize: vmessBufferSize(config, ctx) }),
       openMs: ctx.policy.level(0).handshakeMs,
       services: ctx.listening,
     });
@@ -51,7 +53,7 @@ export class VmessInbound extends TcpInbound {
     // The replay windows start by the same (NTP-corrected) clock their checks use.
     this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
-    this.#accounts = new DetourAccounts(this.server, config.settings.default);
+    this.accounts = new DetourAccounts(this.server, config.settings.default);
     const detour = config.settings.detour?.to;
     this.#sctx = {
       ...vmessServerContext(config, this.tag, this.server, ctx),
@@ -72,7 +74,12 @@ export class VmessInbound extends TcpInbound {
    */
   switchAccountFor(email: string): SwitchAccount | undefined {
     const ports = this.addresses().map((a) => Number(a.split(":").pop()));
-    return this.#accounts.switchAccount(email, ports, 255);
+    return this.accounts.switchAccount(email, ports, 255);
+  }
+
+  /** Shares the replay filters of the VMess inbound it replaces at a reload, keeps its accounts. */
+  override inherit(previous: Inbound): void {
+    inheritVmess(this, previous);
   }
 
   /** Serves one VMess connection. */

@@ -10,8 +10,9 @@ import type { InstanceContext } from "../engine/context.ts";
 import { randomInt } from "../core/bytes.ts";
 import { type SwitchAccount, VmessServer } from "../vmess/mod.ts";
 import { DetourAccounts } from "./detour_accounts.ts";
-import { TcpListenerGroup, tcpListenStack } from "../net/mod.ts";
+import { buildListenStack, type InboundConnection, TcpListenerGroup } from "../net/mod.ts";
 import {
+  inheritVmess,
   replayPersistence,
   vmessBufferSize,
   vmessServerContext,
@@ -27,12 +28,16 @@ export class DynamicVmessInbound implements Inbound {
   readonly server: VmessServer;
   /** The replay filters, kept across restarts. */
   readonly persistent: PersistentState;
+  /** The accounts it makes for detoured clients' emails. */
+  readonly accounts: DetourAccounts;
   readonly #config: VmessInboundConfig;
   readonly #ctx: InstanceContext;
-  readonly #accounts: DetourAccounts;
   #groups: TcpListenerGroup[] = [];
   #ports: number[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
+  // Listeners taken over at a reload (start() binds none), or given to the inbound replacing it.
+  #taken = false;
+  #given = false;
 
   /** Users start as the configured clients; per-email accounts are added on demand. */
   constructor(config: VmessInboundConfig, ctx: InstanceContext) {
@@ -42,7 +47,7 @@ export class DynamicVmessInbound implements Inbound {
     // The replay windows start by the same (NTP-corrected) clock their checks use.
     this.server = new VmessServer(vmessUsers(config.settings.clients), unixSeconds(ctx.clock));
     this.persistent = replayPersistence(this.server);
-    this.#accounts = new DetourAccounts(this.server, config.settings.default);
+    this.accounts = new DetourAccounts(this.server, config.settings.default);
   }
 
   get #refreshMinutes(): number {
@@ -57,22 +62,28 @@ export class DynamicVmessInbound implements Inbound {
     return [...ports];
   }
 
+  // How its listeners open and serve connections (the same for every port).
+  #serving() {
+    const sctx = vmessServerContext(this.#config, this.tag, this.server, this.#ctx);
+    return {
+      opts: {
+        name: `vmess ${this.tag}`,
+        stack: buildListenStack(this.#config.stream, {
+          bufferSize: vmessBufferSize(this.#config, this.#ctx),
+        }),
+        openMs: this.#ctx.policy.level(0).handshakeMs,
+      },
+      handle: (conn: InboundConnection) => serveVmess(conn, sctx, this.#ctx, this.#config.sniffing),
+    };
+  }
+
   // New listeners first, then the old ones close (their live connections get a minute).
   #allocate(): void {
-    const sctx = vmessServerContext(this.#config, this.tag, this.server, this.#ctx);
-    const opts = {
-      name: `vmess ${this.tag}`,
-      stack: tcpListenStack(vmessBufferSize(this.#config, this.#ctx)),
-      openMs: this.#ctx.policy.level(0).handshakeMs,
-      ...this.#ctx.listening,
-    };
+    const { opts, handle } = this.#serving();
     const groups: TcpListenerGroup[] = [];
     const ports: number[] = [];
     for (const p of this.#pickPorts()) {
-      const g = new TcpListenerGroup(
-        opts,
-        (conn) => serveVmess(conn, sctx, this.#ctx, this.#config.sniffing),
-      );
+      const g = new TcpListenerGroup({ ...opts, ...this.#ctx.listening }, handle);
       try {
         g.listen(this.#config.listen, p, p);
         groups.push(g);
@@ -91,17 +102,23 @@ export class DynamicVmessInbound implements Inbound {
 
   /** A SwitchAccount for the user with `email`: a current port and that email's account. */
   switchAccountFor(email: string): SwitchAccount | undefined {
-    return this.#accounts.switchAccount(email, this.#ports, this.#refreshMinutes);
+    return this.accounts.switchAccount(email, this.#ports, this.#refreshMinutes);
   }
 
-  /** Binds the first set of ports and schedules the refresh. */
+  /** Binds the first set of ports (unless taken over at a reload) and schedules the refresh. */
   start(): Promise<void> {
-    this.#allocate();
+    if (!this.#taken) this.#allocate();
     if (this.#ports.length === 0) {
       return Promise.reject(new Error(`vmess ${this.tag}: no port of the range could be bound`));
     }
-    this.#timer = setInterval(() => this.#allocate(), this.#refreshMinutes * 60_000);
+    this.#refreshEvery();
     return Promise.resolve();
+  }
+
+  // Re-picks the ports every `refresh` minutes from now on.
+  #refreshEvery(): void {
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.#allocate(), this.#refreshMinutes * 60_000);
   }
 
   /** Connections accepted on the current ports. */
@@ -123,5 +140,39 @@ export class DynamicVmessInbound implements Inbound {
   async close(graceMs: number): Promise<void> {
     clearInterval(this.#timer);
     await Promise.all(this.#groups.map((g) => g.close(graceMs)));
+  }
+
+  /** Stops refreshing and accepting; live connections run on. */
+  async stopAccepting(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all(this.#groups.map((g) => g.stopAccepting()));
+  }
+
+  /** Settles once no connection on the current ports is open. */
+  async whenIdle(): Promise<void> {
+    await Promise.all(this.#groups.map((g) => g.whenIdle()));
+  }
+
+  /** Takes over the ports `previous` listens on now; the refresh restarts from here. */
+  takeListeners(previous: Inbound): void {
+    if (!(previous instanceof DynamicVmessInbound) || previous.#given) {
+      throw new TypeError(`inbound ${this.tag}: cannot take over the listeners of ${previous.tag}`);
+    }
+    clearInterval(previous.#timer);
+    previous.#given = true;
+    this.#groups = previous.#groups;
+    this.#ports = previous.#ports;
+    previous.#groups = [];
+    previous.#ports = [];
+    const { opts, handle } = this.#serving();
+    for (const g of this.#groups) g.retarget(opts, handle);
+    this.#taken = true;
+    // start() is not called on an inbound that took its listeners over: the refresh goes on here.
+    this.#refreshEvery();
+  }
+
+  /** Shares the replay filters of the VMess inbound it replaces at a reload, keeps its accounts. */
+  inherit(previous: Inbound): void {
+    inheritVmess(this, previous);
   }
 }

@@ -1,8 +1,9 @@
 /** A VMess inbound's configured clients as codec users, and what its connections share. */
 import type { InboundConfig, VmessClientConfig } from "../config/mod.ts";
 import type { InstanceContext } from "../engine/context.ts";
-import type { PersistentState } from "../core/handlers.ts";
-import { parseReplayState, parseUuid, type VmessServer, type VmessUser } from "../vmess/mod.ts";
+import type { Inbound, PersistentState } from "../core/handlers.ts";
+import { parseReplayState, parseUuid, VmessServer, type VmessUser } from "../vmess/mod.ts";
+import { DetourAccounts } from "./detour_accounts.ts";
 import type { VmessServerContext } from "../vmess_io/server_session.ts";
 import { LogThrottle } from "../log/mod.ts";
 
@@ -61,4 +62,23 @@ export function replayPersistence(server: VmessServer): PersistentState {
       if (state) server.restoreReplayState(state, nowSec);
     },
   };
+}
+
+/** What a VMess inbound (plain or dynamic-port) keeps across a reload. */
+export interface VmessKept {
+  /** Its users and replay filters. */
+  readonly server: VmessServer;
+  /** The accounts it made for detoured clients. */
+  readonly accounts: DetourAccounts;
+}
+
+/**
+ * `to` shares the replay filters of `previous` when that is a VMess inbound too (so a first
+ * packet seen before a reload stays a replay after it) and keeps the accounts it made.
+ */
+export function inheritVmess(to: VmessKept, previous: Inbound): void {
+  const p = previous as Partial<VmessKept>;
+  if (!(p.server instanceof VmessServer) || !(p.accounts instanceof DetourAccounts)) return;
+  to.server.shareReplayFilters(p.server);
+  to.accounts.takeOver(p.accounts);
 }

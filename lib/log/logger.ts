@@ -9,6 +9,10 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3
 export interface LogSink {
   /** Writes one line (without the newline). */
   writeLine(line: string): void;
+  /** Opens its file again under the same name (after logrotate moved it); throws if it cannot. */
+  reopen?(): void;
+  /** Releases its file; no line is written after. */
+  close?(): void;
 }
 
 const encoder = new TextEncoder();
@@ -20,14 +24,29 @@ export const stderrSink: LogSink = {
   },
 };
 
-/** A sink appending to a file; opened once, written synchronously so lines never interleave. */
+/**
+ * A sink appending to a file, written synchronously so lines never interleave; reopen() opens the
+ * name again (the new file first, so a failure keeps the old one).
+ */
 export function fileSink(path: string): LogSink {
-  const file = Deno.openSync(path, { append: true, create: true, write: true });
+  const open = () => Deno.openSync(path, { append: true, create: true, write: true });
+  let file: Deno.FsFile | null = open();
   return {
     writeLine(line) {
+      if (!file) return;
       const b = encoder.encode(line + "\n");
       let o = 0;
       while (o < b.length) o += file.writeSync(b.subarray(o));
+    },
+    reopen() {
+      if (!file) return;
+      const next = open();
+      file.close();
+      file = next;
+    },
+    close() {
+      file?.close();
+      file = null;
     },
   };
 }
@@ -62,9 +81,9 @@ function stamp(): string {
 
 /** The process logger: error log filtered by level, access log unfiltered. */
 export class Logger {
-  readonly #level: number;
-  readonly #errorSink: LogSink;
-  readonly #accessSink: LogSink | null;
+  #level: number;
+  #errorSink: LogSink;
+  #accessSink: LogSink | null;
 
   /** A logger at `level`; the access log is off when `accessSink` is null. */
   constructor(
@@ -75,6 +94,36 @@ export class Logger {
     this.#level = RANK[level];
     this.#errorSink = errorSink;
     this.#accessSink = accessSink;
+  }
+
+  /**
+   * Opens every log file again under its name (logrotate moved the old one away); a file that
+   * cannot be reopened keeps being written where it was. Returns why, one line per failure.
+   */
+  reopen(): string[] {
+    const failures: string[] = [];
+    for (const sink of new Set([this.#errorSink, this.#accessSink])) {
+      try {
+        sink?.reopen?.();
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+    return failures;
+  }
+
+  /**
+   * From now on writes at `level` to these sinks (a reloaded config's `log` section), and
+   * closes the sinks it wrote to before.
+   */
+  redirect(level: LogLevel, errorSink: LogSink, accessSink: LogSink | null): void {
+    const old = new Set([this.#errorSink, this.#accessSink]);
+    this.#level = RANK[level];
+    this.#errorSink = errorSink;
+    this.#accessSink = accessSink;
+    for (const sink of old) {
+      if (sink !== errorSink && sink !== accessSink) sink?.close?.();
+    }
   }
 
   /** Whether lines at `level` are written (to skip building costly messages). */

@@ -2,7 +2,7 @@
  * The "port, then address" encoding a New frame carries (the same as a VMess request header):
  * port u16, type (1 IPv4, 2 domain, 3 IPv6), then 4 bytes, a length byte and a domain, or 16 bytes.
  */
-import { formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
+import { addressFromName, formatIP, ipv4Bytes, isIPv4, parseIPv6 } from "../core/destination.ts";
 import { MuxProtocolError } from "./errors.ts";
 
 const IPV4 = 1;
@@ -17,12 +17,6 @@ export interface DecodedAddress {
   readonly port: number;
   /** Offset just past the address. */
   readonly end: number;
-}
-
-// What 4.34 accepts in a domain (common/protocol/address.go `isValidDomain`).
-function isDomainByte(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-    c === 0x2d || c === 0x2e || c === 0x5f;
 }
 
 /** How many bytes port and `address` take encoded (RangeError for an unencodable domain). */
@@ -98,22 +92,13 @@ export function decodePortAddress(meta: Uint8Array, o: number): DecodedAddress {
   }
 }
 
-// 4.34 takes an IP literal sent as a domain (also "[v6]") as that IP, and otherwise only
-// [0-9A-Za-z._-]; an empty one it refuses too (it reads the wrong bytes, which fail that check).
+// As 4.34: an IP literal sent as a domain (also "[v6]") is that IP; otherwise only [0-9A-Za-z._-],
+// and an empty one is refused too.
 function readDomain(name: Uint8Array): string {
   if (name.length === 0) throw new MuxProtocolError("bad-address", "empty Mux.Cool domain");
-  const first = name[0];
-  if (first === 0x5b || (first >= 0x30 && first <= 0x39)) {
-    const text = String.fromCharCode(...name);
-    const literal = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
-    if (isIPv4(literal)) return literal;
-    const v6 = parseIPv6(literal);
-    if (v6) return formatIP(v6);
+  const address = addressFromName(name);
+  if (address === null) {
+    throw new MuxProtocolError("bad-address", "invalid character in Mux.Cool domain");
   }
-  for (const c of name) {
-    if (!isDomainByte(c)) {
-      throw new MuxProtocolError("bad-address", "invalid character in Mux.Cool domain");
-    }
-  }
-  return String.fromCharCode(...name);
+  return address;
 }

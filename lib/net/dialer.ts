@@ -35,9 +35,9 @@ export const directDialer: NetDialer = {
 
 /**
  * Dials through the outbound tagged `via` (V2Ray's `proxySettings.tag`): its dial() carries the
- * connection, so the chained outbound's bytes become that outbound's payload. `transportLayer`
- * changes nothing: V2Ray's false skips streamSettings and true runs them over the proxy, and with
- * plain TCP only both send the same TCP stream through it.
+ * connection, so the chained outbound's bytes become that outbound's payload. The chained
+ * outbound's own streamSettings (TLS, WebSocket, HTTP header) run over it (layeredDialer), as
+ * V2Ray's `transportLayer: true` does; 4.34 applied only TLS there.
  */
 export class ChainDialer implements NetDialer {
   readonly #via: string;

@@ -34,8 +34,9 @@ export type AcceptFailure = "exhausted" | "transient" | "fatal";
 
 // Out of descriptors or memory: accept works again once some are freed.
 const EXHAUSTED = /\((os error (12|23|24|105))\)|too many open files/i;
-// One connection's trouble (aborted before accept, a signal): accept again at once.
-const TRANSIENT = /\((os error (1|4|71|103|104))\)/;
+// One connection's trouble (aborted before accept, a signal; reset before its address was read,
+// as when haproxy drops a backend connection at once): accept again at once.
+const TRANSIENT = /\((os error (1|4|71|103|104|107))\)/;
 
 /** Classifies an error thrown by accept() on a listener we have not closed. */
 export function classifyAcceptError(e: unknown): AcceptFailure {
@@ -54,8 +55,8 @@ export class TcpListenerGroup {
   readonly #live = new Set<Deno.Conn>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #loops: Promise<void>[] = [];
-  readonly #handle: (conn: InboundConnection) => Promise<void>;
-  readonly #opts: ListenerOptions;
+  #handle: (conn: InboundConnection) => Promise<void>;
+  #opts: ListenerOptions;
   #accepted = 0;
   #closing = false;
 
@@ -67,6 +68,7 @@ export class TcpListenerGroup {
 
   /** Binds `hostname` on each port from..to (0 picks a free port). */
   listen(hostname: string, from: number, to: number): void {
+    this.#closing = false; // Binding again after stopAccepting() (a reload put back).
     try {
       for (let p = from; p <= to; p++) {
         const l = this.#opts.stack.listen(hostname, p);
@@ -142,7 +144,7 @@ export class TcpListenerGroup {
       this.#accepted++;
       this.#live.add(conn);
       setNoDelay(conn);
-      const task = this.#serve(conn, ticket.established)
+      const task = this.#serve(conn, ticket.established, this.#opts, this.#handle)
         .catch((e) => logger.warning(`${name}: ${(e as Error).message}`))
         .finally(() => {
           ticket.release();
@@ -156,8 +158,14 @@ export class TcpListenerGroup {
 
   // The stack's layers first (bounded in time: a client that never finishes them is closed),
   // then the inbound's handler.
-  async #serve(conn: Deno.Conn, established: () => void): Promise<void> {
-    const { name, stack, openMs, logger } = this.#opts;
+  // Both are taken at accept: a connection keeps the handler it was accepted under (see retarget).
+  async #serve(
+    conn: Deno.Conn,
+    established: () => void,
+    opts: ListenerOptions,
+    handle: (conn: InboundConnection) => Promise<void>,
+  ): Promise<void> {
+    const { name, stack, openMs, logger } = opts;
     let opened: InboundConnection;
     try {
       opened = { ...await withDeadline(conn, openMs, () => stack.open(conn)), established };
@@ -167,7 +175,7 @@ export class TcpListenerGroup {
       return;
     }
     try {
-      await this.#handle(opened);
+      await handle(opened);
     } finally {
       opened.stream.close();
     }
@@ -176,6 +184,32 @@ export class TcpListenerGroup {
   #closeListeners(): void {
     this.#closing = true;
     for (const l of this.#listeners.splice(0)) closeQuietly(l);
+  }
+
+  // Reload (lib/app/instance.ts): an unchanged inbound keeps its listeners under a new handler;
+  // a removed or changed one stops accepting while its live connections run on.
+
+  /**
+   * Connections accepted from now on go to `handle`, opened by `opts`' stack (whose listen side
+   * must bind as the one these listeners were bound by); open ones keep what they had.
+   */
+  retarget(
+    opts: Pick<ListenerOptions, "name" | "stack" | "openMs">,
+    handle: (conn: InboundConnection) => Promise<void>,
+  ): void {
+    this.#opts = { ...this.#opts, ...opts };
+    this.#handle = handle;
+  }
+
+  /** Closes the listeners (their ports are free again); live connections run on until close(). */
+  async stopAccepting(): Promise<void> {
+    this.#closeListeners();
+    await Promise.all(this.#loops.splice(0));
+  }
+
+  /** Settles once no connection is open (after stopAccepting(): when the last one ends). */
+  async whenIdle(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
   }
 
   /** Stops accepting, waits up to `graceMs` for live connections, then closes them. */

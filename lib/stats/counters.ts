@@ -6,10 +6,15 @@ import type { MetricFamily } from "./prometheus.ts";
 /** Byte counters kept as V2Ray keeps them: per user, inbound and outbound, when enabled. */
 export class TrafficStats {
   readonly #counters = new Map<string, number>();
-  readonly #policy: Policy;
+  #policy: Policy;
 
   /** Counters enabled by the config's `stats` section, filtered by policy flags as in V2Ray. */
   constructor(policy: Policy) {
+    this.#policy = policy;
+  }
+
+  /** Counts by `policy`'s flags from now on (a reloaded config); the counts so far stay. */
+  setPolicy(policy: Policy): void {
     this.#policy = policy;
   }
 

@@ -55,8 +55,8 @@ function openHeaderLength(key: Uint8Array, b: Uint8Array): number | null {
 export class VmessServer {
   /** The users. */
   readonly users: UserRegistry;
-  readonly #authIds: ReplayFilter;
-  readonly #sessions: ReplayFilter;
+  #authIds: ReplayFilter;
+  #sessions: ReplayFilter;
   #drain: DrainParameters | null = null;
 
   /** Server state for `users`; `nowSec` starts the replay windows. */
@@ -104,6 +104,15 @@ export class VmessServer {
   /** What the replay filters remember, to be restored after a restart. */
   replayState(): VmessReplayState {
     return { authIds: this.#authIds.snapshot(), sessions: this.#sessions.snapshot() };
+  }
+
+  /**
+   * From now on checks against `other`'s replay filters, shared (the server of a reloaded inbound
+   * replacing `other`): a request either has seen is a replay to both.
+   */
+  shareReplayFilters(other: VmessServer): void {
+    this.#authIds = other.#authIds;
+    this.#sessions = other.#sessions;
   }
 
   /** Restores the replay filters from an earlier run's state (what is still in its window). */

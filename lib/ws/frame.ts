@@ -83,11 +83,33 @@ export function encodeFrame(
   if (maskKey) {
     out.set(maskKey, o);
     o += 4;
-    for (let i = 0; i < n; i++) out[o + i] = payload[i] ^ maskKey[i & 3];
-  } else {
-    out.set(payload, o);
   }
+  out.set(payload, o);
+  if (maskKey) applyMask(out.subarray(o), maskKey, 0);
   return out;
+}
+
+/**
+ * XORs `data` in place with the 4-byte `key`, starting at key byte `pos` (0..3); returns the key
+ * position after the last byte. Whole aligned words go four bytes at a time.
+ */
+export function applyMask(data: Uint8Array, key: Uint8Array, pos = 0): number {
+  const n = data.length;
+  let i = 0;
+  let p = pos & 3;
+  // Bytes up to a 4-byte boundary of the underlying buffer.
+  while (i < n && ((data.byteOffset + i) & 3) !== 0) data[i++] ^= key[p++ & 3];
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    const k = new Uint8Array(4);
+    for (let j = 0; j < 4; j++) k[j] = key[(p + j) & 3];
+    const word = new Uint32Array(k.buffer)[0];
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] ^= word;
+    i += words * 4;
+  }
+  while (i < n) data[i++] ^= key[p++ & 3];
+  return p & 3;
 }
 
 /** A close frame's payload: the code and a reason (empty payload for no code). */
@@ -195,10 +217,8 @@ export class FrameDecoder {
   #unmask(piece: Uint8Array): Uint8Array {
     const key = this.#mask;
     if (!key) return piece;
-    const out = new Uint8Array(piece.length);
-    let p = this.#maskPos;
-    for (let j = 0; j < piece.length; j++, p++) out[j] = piece[j] ^ key[p & 3];
-    this.#maskPos = p & 3;
+    const out = piece.slice();
+    this.#maskPos = applyMask(out, key, this.#maskPos);
     return out;
   }
 

@@ -3,6 +3,7 @@
  * the server and client handshakes, early data (V2Fly's and Xray's forms).
  */
 export {
+  applyMask,
   CloseCode,
   closePayload,
   controlReply,

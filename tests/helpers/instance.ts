@@ -1,5 +1,5 @@
 /** Running denoray in-process on a config object, for end-to-end tests. */
-import { Instance, type InstanceOptions } from "../../lib/app/instance.ts";
+import { Instance, type InstanceOptions, type ReloadReport } from "../../lib/app/instance.ts";
 import { loadConfigObject } from "../../lib/config/mod.ts";
 import { silentLogger } from "../../lib/log/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
@@ -22,6 +22,11 @@ export class RunningInstance implements AsyncDisposable {
     const instance = new Instance(c, logger, options);
     await instance.start();
     return new RunningInstance(instance);
+  }
+
+  /** Validates `config` (throws on errors) and reloads the instance with it. */
+  reload(config: unknown): Promise<ReloadReport> {
+    return this.instance.reload(loadConfigObject(config).config);
   }
 
   /** The TCP port of the listener whose address line contains `tag`'s n-th address. */

@@ -10,9 +10,17 @@ export function hasProgram(program: string): boolean {
   return findOnPath(program) !== null;
 }
 
-/** A Deno.test that runs when `program` is installed (see requirePeer for the rest). */
-export function peerTest(program: Peer, name: string, fn: () => Promise<void>): void {
-  Deno.test({ name, ignore: !requirePeer(program), fn });
+/**
+ * A Deno.test that runs when `program` (or every program of a list) is installed (see requirePeer
+ * for the rest).
+ */
+export function peerTest(
+  program: Peer | readonly Peer[],
+  name: string,
+  fn: () => Promise<void>,
+): void {
+  const programs = typeof program === "string" ? [program] : program;
+  Deno.test({ name, ignore: !requirePeer(...programs), fn });
 }
 
 /**
