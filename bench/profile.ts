@@ -14,7 +14,9 @@ import { connectionRate, throughput } from "./lib/measure.ts";
 import { clientConfig, serverConfig } from "./lib/configs.ts";
 import { hotSpots } from "./lib/cpu_profile.ts";
 
+// `deno task profile -- --no-prof` passes the "--" on: drop it.
 const { values } = parseArgs({
+  args: Deno.args.filter((a, i) => !(i === 0 && a === "--")),
   options: {
     security: { type: "string", default: "chacha20-poly1305" },
     seconds: { type: "string", default: "5" },
