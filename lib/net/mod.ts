@@ -16,7 +16,6 @@ export {
 } from "./listen_stack.ts";
 export { EndedBeforeHead, type HeadRead, readHead } from "./head_reader.ts";
 export { acceptHttpHeader, HttpHeaderClientStream } from "./http_header_layer.ts";
-export { duplexOf, NodeSocketStream } from "./node_stream.ts";
 export { type ProxiedStream, readProxyProtocol } from "./proxy_protocol_layer.ts";
 export { connectTls, type TlsClientOptions } from "./tls_client.ts";
 export { acceptTls, listenTls, tlsHandshake, type TlsServerOptions } from "./tls_server.ts";

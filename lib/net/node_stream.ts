@@ -2,9 +2,14 @@
  * Bridges between ByteStreams and node:stream Duplexes, so node:tls can run over any ByteStream
  * (a chained outbound, a stream after its PROXY header) where Deno's own TLS needs a raw socket.
  */
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import { DenorayError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
+
+// node:stream, and Deno's Node layer with it, is loaded with this module, which the TLS layers
+// import only when TLS first runs over a stream (a static import would load it at start, also
+// from a bundle, where it stands at the top).
+const { Duplex: DuplexClass } = await import("node:stream");
 
 /**
  * A Duplex over `stream` that yields `head` first. It reads only when node asks (backpressure),
@@ -14,7 +19,7 @@ import type { ByteStream } from "../core/stream.ts";
 export function duplexOf(stream: ByteStream, head?: Uint8Array): Duplex {
   let pending: Uint8Array | null = head && head.length > 0 ? head : null;
   let pumping = false;
-  const duplex: Duplex = new Duplex({
+  const duplex: Duplex = new DuplexClass({
     allowHalfOpen: true,
     read() {
       if (pumping) return;

@@ -4,11 +4,10 @@
  * what Deno's own TLS cannot do per connection, node:tls over a Duplex. Either way the server's
  * name is verified unless allowInsecure, and a failed handshake rejects the dial.
  */
-import tls from "node:tls";
+import type tls from "node:tls";
 import { isIPv4, isIPv6 } from "../core/destination.ts";
 import { DenorayError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import { duplexOf, NodeSocketStream, nodeTlsHandshake } from "./node_stream.ts";
 import { TcpStream } from "./tcp.ts";
 
 /** What a TLS client needs. */
@@ -59,6 +58,12 @@ export async function connectTls(stream: ByteStream, opts: TlsClientOptions): Pr
 }
 
 async function nodeTls(stream: ByteStream, opts: TlsClientOptions): Promise<ByteStream> {
+  // node:tls, and Deno's Node layer with it (~5 MiB of a process's memory), is loaded only by a
+  // process that runs TLS over a stream.
+  const [{ default: tls }, { duplexOf, NodeSocketStream, nodeTlsHandshake }] = await Promise.all([
+    import("node:tls"),
+    import("./node_stream.ts"),
+  ]);
   const ip = isIPv4(opts.serverName) || isIPv6(opts.serverName);
   // node's `ca` replaces the system roots: keep them unless disableSystemRoot.
   const ca = opts.disableSystemRoot

@@ -3,10 +3,9 @@
  * keypair) and the handshake runs when the connection is opened; when a PROXY header comes first,
  * TLS cannot start at accept, so node:tls serves it over the stream after the header.
  */
-import tls from "node:tls";
+import type tls from "node:tls";
 import { DenorayError } from "../core/errors.ts";
 import type { ByteStream } from "../core/stream.ts";
-import { duplexOf, NodeSocketStream, nodeTlsHandshake } from "./node_stream.ts";
 import type { TlsServerIdentity } from "./tls_settings.ts";
 
 /** What a TLS server needs: its keypair and the ALPN protocols it offers. */
@@ -44,6 +43,12 @@ export async function tlsHandshake(conn: Deno.Conn): Promise<void> {
 
 /** Serves TLS over `stream` (node:tls); resolves with the decrypted stream once the handshake is done. */
 export async function acceptTls(stream: ByteStream, opts: TlsServerOptions): Promise<ByteStream> {
+  // node:tls, and Deno's Node layer with it (~5 MiB of a process's memory), is loaded only by a
+  // process that runs TLS over a stream.
+  const [{ default: tls }, { duplexOf, NodeSocketStream, nodeTlsHandshake }] = await Promise.all([
+    import("node:tls"),
+    import("./node_stream.ts"),
+  ]);
   const socket = new tls.TLSSocket(duplexOf(stream), {
     isServer: true,
     cert: opts.cert,
