@@ -1,6 +1,7 @@
 /**
  * `deno task profile [-- --security chacha20-poly1305] [--seconds 5] [--download] [--top 15]
- * [--pair denoray-denoray] [--no-prof] [--workload throughput|rate]`: one iperf3 run (or a
+ * [--pair denoray-denoray] [--no-prof] [--workload throughput|rate] [--transport tcp|ws+tls]`:
+ * one iperf3 run (or a
  * connection-rate run: open, 1 KiB round trip, close, 32 in parallel) through a tunnel, with each
  * denoray process under `--cpu-prof` (unless --no-prof). Prints the figure, each process's CPU
  * time per MB moved or per connection (user + system, which other load on the machine barely
@@ -11,7 +12,8 @@ import { parseArgs } from "node:util";
 import { cpuMs, freePort, type Impl, start } from "./lib/procs.ts";
 import { Echo, iperfServer } from "./lib/targets.ts";
 import { connectionRate, throughput } from "./lib/measure.ts";
-import { clientConfig, serverConfig } from "./lib/configs.ts";
+import { type BenchTransport, clientConfig, serverConfig, TLS_NAME } from "./lib/configs.ts";
+import { makeTestPki } from "../tests/helpers/certs.ts";
 import { hotSpots } from "./lib/cpu_profile.ts";
 
 // `deno task profile -- --no-prof` passes the "--" on: drop it.
@@ -25,9 +27,14 @@ const { values } = parseArgs({
     pair: { type: "string", default: "denoray-denoray" },
     "no-prof": { type: "boolean", default: false },
     workload: { type: "string", default: "throughput" },
+    transport: { type: "string", default: "tcp" },
   },
 });
 const security = values.security!;
+const transport = values.transport as BenchTransport;
+if (transport !== "tcp" && transport !== "ws+tls") {
+  throw new Error(`--transport: tcp or ws+tls, not ${transport}`);
+}
 const seconds = Number(values.seconds);
 const [clientImpl, serverImpl] = values.pair!.split("-") as [Impl, Impl];
 const dir = await Deno.makeTempDir({ prefix: "denoray-profile-" });
@@ -42,10 +49,17 @@ const cpu: Record<string, number> = {};
 {
   await using _iperf = await iperfServer(iperfPort);
   await using echo = new Echo();
-  await using server = await start(serverImpl, serverConfig(sp), sp, flags("server"));
+  // A CA and a leaf for the run (ws+tls only).
+  await using pki = transport === "tcp" ? undefined : await makeTestPki([TLS_NAME]);
+  await using server = await start(
+    serverImpl,
+    serverConfig(sp, transport, pki),
+    sp,
+    flags("server"),
+  );
   await using client = await start(
     clientImpl,
-    clientConfig(sp, security, [[entry, iperfPort], [probe, echo.port]]),
+    clientConfig(sp, security, [[entry, iperfPort], [probe, echo.port]], false, transport, pki),
     probe, // iperf3 would take a readiness probe for a test connection.
     flags("client"),
   );
@@ -67,7 +81,9 @@ const cpu: Record<string, number> = {};
 const what = rateRun ? "connection rate" : values.download ? "download" : "upload";
 const per = rateRun ? "connection" : "MB moved";
 console.log(
-  `${clientImpl} → ${serverImpl}, ${security}, ${what}: ${figure} over ${seconds} s; CPU per ` +
+  `${clientImpl} → ${serverImpl}, ${security}${
+    transport === "tcp" ? "" : `, ${transport}`
+  }, ${what}: ${figure} over ${seconds} s; CPU per ` +
     `${per}: client ${(cpu.client / units).toFixed(2)} ms, server ${
       (cpu.server / units).toFixed(2)
     } ms${values["no-prof"] ? "" : "; profiles in " + dir}`,

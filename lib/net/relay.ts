@@ -1,6 +1,7 @@
 /** Copies bytes both ways between two streams, with half-close, timeouts and teardown on error. */
 import type { ByteStream } from "../core/stream.ts";
 import { ActivityTimer } from "./activity_timer.ts";
+import { WriteBehind } from "./write_behind.ts";
 
 /** Byte counters of one proxied session, called as bytes are relayed. */
 export interface ByteCounters {
@@ -52,23 +53,28 @@ export async function relay(
     to: ByteStream,
     count: ((n: number) => void) | undefined,
   ): Promise<void> => {
-    try {
-      for (;;) {
-        const chunk = await from.read();
-        if (chunk === null) break;
-        timer.touch();
-        if (chunk.length === 0) continue;
-        await to.write(chunk);
-        count?.(chunk.length);
-        timer.touch();
-      }
-      await to.closeWrite();
-    } catch (e) {
+    const fail = (e: unknown) => {
       if (outcome === "done") {
         outcome = "error";
         error = e;
       }
       teardown();
+    };
+    const writer = new WriteBehind(to, (n) => {
+      count?.(n);
+      timer.touch();
+    }, fail);
+    try {
+      for (;;) {
+        const chunk = await from.read();
+        if (chunk === null) break;
+        timer.touch();
+        await writer.push(chunk);
+      }
+      await writer.drain();
+      await to.closeWrite();
+    } catch (e) {
+      fail(e);
     }
   };
   const up = pump(client, target, opts.onUplink).then(() => timer.setTimeout(opts.downlinkOnlyMs));
