@@ -34,6 +34,15 @@ const ALL = ["-A"];
 const NO_FFI = ["--allow-read", "--allow-env"];
 
 needsTest(
+  "crypto backend: libcrypto is opened once per library path, however often a backend is asked for",
+  missing,
+  async () => {
+    const first = await loadCryptoBackend("openssl");
+    assertEquals(await loadCryptoBackend("openssl") === first, true);
+  },
+);
+
+needsTest(
   "crypto backend: auto picks openssl where libcrypto loads; --crypto node overrides it",
   missing,
   async () => {

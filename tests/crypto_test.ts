@@ -25,6 +25,7 @@ import {
   shake128,
   Shake128Stream,
 } from "../lib/crypto/mod.ts";
+import { PLATFORM_SHAKE_MAX, SQUEEZE_BYTES } from "../lib/crypto/shake.ts";
 import { concatBytes, fromHex, toHex, utf8 } from "../lib/core/bytes.ts";
 
 Deno.test(`the backend ${CRYPTO_ENV} asks for is the one in use, not a silent fallback`, () => {
@@ -355,4 +356,19 @@ Deno.test("SHAKE128 (FIPS 202) and the VMess draw stream across regenerations", 
   const long = shake128(iv, 10000);
   assertEquals(many[4999], (long[9998] << 8) | long[9999]);
   assertEquals(many[1234], (long[2468] << 8) | long[2469]);
+});
+
+Deno.test("SHAKE128 draw stream: past the platform's share it goes on as one output, in bounded memory", () => {
+  const iv = fromHex("101112131415161718191a1b1c1d1e1f");
+  const s = new Shake128Stream(iv);
+  const bytes = PLATFORM_SHAKE_MAX + 3 * SQUEEZE_BYTES + 6; // into the fourth squeeze
+  const long = shake128(iv, bytes);
+  let held = 0;
+  for (let i = 0; i < bytes; i += 2) {
+    const v = s.nextUint16();
+    if (v !== ((long[i] << 8) | long[i + 1])) throw new Error(`draw at byte ${i} differs`);
+    held = Math.max(held, s.heldBytes);
+  }
+  assert(held <= PLATFORM_SHAKE_MAX, `held ${held} bytes`);
+  assertEquals(s.heldBytes, SQUEEZE_BYTES);
 });

@@ -393,3 +393,30 @@ Deno.test("engine: UDP payload bytes are counted per inbound and outbound, as TC
     }
   }
 });
+
+Deno.test("engine: a reload whose dokodemo-door cannot bind its UDP port holds no TCP port", async () => {
+  // The UDP side of the port is taken; its TCP side is free.
+  const taken = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const outbounds = [{ protocol: "freedom" }];
+  await using inst = await RunningInstance.start({
+    inbounds: [{ listen: "127.0.0.1", port: 0, protocol: "socks" }],
+    outbounds,
+  });
+  try {
+    const reloaded = await inst.reload({
+      inbounds: [{
+        listen: "127.0.0.1",
+        port,
+        protocol: "dokodemo-door",
+        settings: { address: "127.0.0.1", port: 9, network: "tcp,udp" },
+      }],
+      outbounds,
+    }).then(() => null, (e: Error) => e);
+    assert(reloaded instanceof Error, "the reload was refused");
+    // The TCP listener bound before the UDP failure was closed again.
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } finally {
+    taken.close();
+  }
+});

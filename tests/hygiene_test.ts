@@ -150,6 +150,14 @@ Deno.test("config: 200,000 nested brackets are an error with a location, not a s
     const e = await loadConfigFiles([`${dir}/deep.json`]).catch((e) => e);
     assert(e instanceof ConfigError, String(e));
     assertStringIncludes(e.message, "nesting deeper than 512 levels at line 1, column 513");
+    // Stray closing brackets before the opening ones do not make room for more levels.
+    await Deno.writeTextFile(
+      `${dir}/stray.json`,
+      `{"a":[${"]".repeat(200_000)},"b":${"[".repeat(200_000)}`,
+    );
+    const stray = await loadConfigFiles([`${dir}/stray.json`]).catch((e) => e);
+    assert(stray instanceof ConfigError, String(stray));
+    assertStringIncludes(stray.message, "nesting deeper than 512 levels");
     const ok = await loadConfigFiles([`${dir}/ok.json`]);
     assert(ok.warnings.some((w) => w.path.join(".") === "x"), JSON.stringify(ok.warnings));
   } finally {

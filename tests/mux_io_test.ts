@@ -8,6 +8,9 @@ import { concatBytes, toHex, utf8 } from "../lib/core/bytes.ts";
 import type { Destination } from "../lib/core/destination.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
 import { encodeFrame, type Frame, FrameDecoder, MuxProtocolError } from "../lib/mux/mod.ts";
+import { FrameWriter } from "../lib/mux_io/frame_writer.ts";
+import { MAX_SUB_CONNECTIONS_PER_CONNECTION } from "../lib/mux_io/mod.ts";
+import { bufferPool } from "../lib/core/buffer_pool.ts";
 import {
   type MuxClientOptions,
   MuxClientPool,
@@ -295,7 +298,8 @@ Deno.test("mux: UDP sub-connections carry datagrams; oversize and foreign ones a
   }
 });
 
-Deno.test("mux: concurrency, 128 per connection, and the idle check as 4.34 has them", async () => {
+Deno.test("mux: concurrency, a total per connection (4.34's 128; 3 here), and the idle check as 4.34 has them", async () => {
+  assertEquals(MAX_SUB_CONNECTIONS_PER_CONNECTION, 128);
   const loop = muxLoop(echo, {}, { concurrency: 2, maxPerConnection: 3 });
   try {
     const a = await loop.pool.openStream(tcp(1));
@@ -774,6 +778,33 @@ Deno.test("memory pair: reads see a reused buffer, writes wait on the high-water
   assertEquals(next, utf8("efgh"));
   await a.closeWrite();
   assertEquals(await b.read(), null);
+  a.close();
+  b.close();
+});
+
+Deno.test("mux frame writer: batches go out in order from a borrowed array, given back after each write", async () => {
+  const [a, b] = memoryPair();
+  const lentBefore = bufferPool.stats().lent;
+  const writer = new FrameWriter(a, () => {});
+  const frames: Frame[] = Array.from({ length: 5 }, (_, i) => ({
+    id: i + 1,
+    status: "keep" as const,
+    error: false,
+    data: new Uint8Array(3000).fill(i),
+  }));
+  const expected = concatBytes(...frames.map(encodeFrame));
+  const reading = (async () => {
+    const got: Uint8Array[] = [];
+    for (let n = 0; n < expected.length;) {
+      const chunk = (await b.read())!;
+      got.push(chunk.slice());
+      n += chunk.length;
+    }
+    return concatBytes(...got);
+  })();
+  await Promise.all(frames.map((f) => writer.send([f])));
+  assertEquals(toHex(await reading), toHex(expected));
+  assertEquals(bufferPool.stats().lent, lentBefore, "no batch array kept between writes");
   a.close();
   b.close();
 });

@@ -24,7 +24,7 @@ import {
   sntpSample,
   unixMsToNtpTimestamp,
 } from "../lib/ntp/mod.ts";
-import { querySntp } from "../lib/net/mod.ts";
+import { querySntp, type SntpResult } from "../lib/net/mod.ts";
 import { DenorayError, ProtocolError } from "../lib/core/errors.ts";
 import { formatIssue, loadConfigObject, parseGoDuration } from "../lib/config/mod.ts";
 import { OffsetClock } from "../lib/core/clock.ts";
@@ -250,6 +250,23 @@ Deno.test("ntp sync: every sync logs its offset, a warning above 60 s; a failure
     "clock (systemd-timesyncd or chrony)",
     "[Warning] ntp: time.test:123: no answer; the clock offset stays -90.000 s",
   ]);
+});
+
+Deno.test("ntp sync: an answer that lands after stop() leaves the clock alone", async () => {
+  const clock = new OffsetClock(() => 1_000_000);
+  const answer = Promise.withResolvers<SntpResult>();
+  const sync = new NtpSync(
+    { enabled: true, server: "time.test", server_port: 123, interval: 60_000 },
+    clock,
+    () => 1_000_000,
+    new Logger("debug", memorySink([]), null),
+    () => answer.promise,
+  );
+  const pending = sync.sync();
+  sync.stop(); // a reload replaced the ntp section while the query was out
+  answer.resolve({ offsetMs: 5_000, delayMs: 3, address: "192.0.2.1", stratum: 2 });
+  assertEquals(await pending, false);
+  assertEquals(clock.offsetMs, 0);
 });
 
 // ---- VMess with shifted clocks ----

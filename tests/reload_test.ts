@@ -498,6 +498,31 @@ Deno.test("reload: a changed stats.listen rebinds the metrics endpoint, ntp adde
   }
 });
 
+Deno.test("reload: a config source that cannot be listed any more is a refused reload, not a crash", async () => {
+  const log = new LogLines();
+  const logger = log.logger();
+  await using server = await RunningInstance.start(vmessServer([ID_A]), logger);
+  let loads = 0;
+  await reloadOnce({
+    instance: server.instance,
+    logger,
+    load: () => {
+      loads++;
+      return Promise.resolve(loadConfigObject(vmessServer([ID_A])));
+    },
+    source: () => {
+      throw new Error("confdir /etc/denoray/conf.d: No such file or directory");
+    },
+  });
+  assertEquals(loads, 0);
+  assertEquals(
+    log.count(
+      /reload: confdir \/etc\/denoray\/conf\.d: No such file or directory; the running config stays/,
+    ),
+    1,
+  );
+});
+
 Deno.test({
   name:
     "reload: a SIGHUP during a reload makes one more after it; stop() waits for the one under way",

@@ -89,6 +89,8 @@ Deno.test("share link: read leniently, as v2rayN reads links other apps emit", (
       "vmess://!!!",
       `vmess://${b64("[1]")}`,
       `vmess://${b64('{"add":"a","port":"0","id":"x"}')}`,
+      `vmess://${ID}@host.example:443#%E0%A4%A`, // a broken %-escape in the remark
+      `vmess://%E0%A4%A@host.example:443`, // and in the user id
     ]
   ) {
     assertThrows(() => decodeVmessLink(bad), ShareLinkError);

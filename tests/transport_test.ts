@@ -2,8 +2,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { digest, patternBytes } from "./helpers/net.ts";
 import { MIN_READ_BUFFER, TcpStream } from "../lib/net/tcp.ts";
-import { ReusableBuffer } from "../lib/core/reusable_buffer.ts";
-import { BufferPool } from "../lib/core/buffer_pool.ts";
+import { BufferPool, POOL_CLASSES } from "../lib/core/buffer_pool.ts";
 
 /** A connected TCP pair on loopback. */
 async function tcpPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
@@ -106,20 +105,56 @@ Deno.test("TcpStream: close keeps the array behind bytes still in use out of the
   }
 });
 
-Deno.test("ReusableBuffer: grows to the ask, reuses its array, shrinks after a run of small asks", () => {
-  const r = new ReusableBuffer();
-  const big = r.get(65536);
-  assertEquals(big.length, 65536);
-  const again = r.get(40000);
-  assertEquals(again.length, 40000);
-  assert(again.buffer === big.buffer, "a smaller ask reuses the array");
-  // Three small asks keep the big array; the fourth in a row replaces it with a fitting one.
-  for (let i = 0; i < 3; i++) assert(r.get(1000).buffer === big.buffer, `small ask ${i + 1}`);
-  const fitted = r.get(1000);
-  assert(fitted.buffer !== big.buffer && fitted.buffer.byteLength === 1000, "shrunk to fit");
-  // A large ask in between resets the run.
-  r.get(100_000);
-  for (let i = 0; i < 3; i++) r.get(10);
-  r.get(50_000);
-  assertEquals(r.get(10).buffer.byteLength, 100_000, "the run of small asks started over");
+Deno.test("TcpStream: close during a read pending on a bulk array still gives the own array back", async () => {
+  const [a, b] = await tcpPair();
+  const pool = new BufferPool();
+  const stream = new TcpStream(a, 64 * 1024, pool);
+  try {
+    const sent = new Uint8Array(MIN_READ_BUFFER).fill(1);
+    for (let o = 0; o < sent.length;) o += await b.write(sent.subarray(o));
+    assertEquals((await stream.read())!.length, MIN_READ_BUFFER); // full: the next read is bulk
+    const pending = stream.read(); // on a borrowed 64 KiB array, waiting
+    stream.close();
+    assertEquals(await pending, null);
+    assertEquals(pool.stats().lent, 0);
+  } finally {
+    stream.close();
+    b.close();
+  }
+});
+
+Deno.test("TcpStream: a bufferSize beyond the pool's largest class reads in pooled arrays", async () => {
+  const [a, b] = await tcpPair();
+  const pool = new BufferPool();
+  const stream = new TcpStream(a, 1024 * 1024, pool);
+  try {
+    const sent = new Uint8Array(MIN_READ_BUFFER + 1).fill(2);
+    for (let o = 0; o < sent.length;) o += await b.write(sent.subarray(o));
+    await stream.read();
+    const bulk = (await stream.read())!;
+    assertEquals(bulk.buffer.byteLength, POOL_CLASSES[POOL_CLASSES.length - 1]);
+    stream.release();
+    assertEquals(pool.stats().free, 1, "the bulk array went back to the pool");
+  } finally {
+    stream.close();
+    b.close();
+  }
+});
+
+Deno.test("TcpStream: detach hands the connection on open and gives the own array back", async () => {
+  const [a, b] = await tcpPair();
+  const pool = new BufferPool();
+  const stream = new TcpStream(a, 64 * 1024, pool);
+  const conn = stream.detach();
+  try {
+    assertEquals(pool.stats().lent, 0);
+    assertEquals(await stream.read(), null, "the stream itself is done");
+    await conn.write(new Uint8Array([9]));
+    const got = new Uint8Array(1);
+    assertEquals(await b.read(got), 1);
+    assertEquals(got[0], 9);
+  } finally {
+    conn.close();
+    b.close();
+  }
 });

@@ -2,7 +2,12 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "./assert.ts";
 import { fuzzParams } from "./helpers/fuzz.ts";
-import { BATCH_BYTES, BATCH_PIECE_MAX, WriteBehind } from "../lib/net/write_behind.ts";
+import {
+  BATCH_BYTES,
+  BATCH_PIECE_MAX,
+  GATHER_TURNS,
+  WriteBehind,
+} from "../lib/net/write_behind.ts";
 import { bufferPool } from "../lib/core/buffer_pool.ts";
 import type { ByteStream } from "../lib/core/stream.ts";
 
@@ -41,9 +46,9 @@ const flat = (xs: Uint8Array[]) => {
   return out;
 };
 
-/** Lets the writer's deferred start and any finished write run. */
+/** Lets the writer's deferred start (GATHER_TURNS turns) and any finished write run. */
 const settle = async () => {
-  for (let i = 0; i < 100; i++) await null;
+  for (let i = 0; i < GATHER_TURNS + 8; i++) await null;
 };
 
 Deno.test("write behind: small pieces pushed while a write is in flight become one write", async () => {

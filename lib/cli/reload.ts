@@ -51,10 +51,11 @@ export async function reloadOnce(setup: ReloadSetup): Promise<void> {
   for (const why of logger.reopen()) {
     logger.warning(`log: cannot reopen a log file (${why}); writing on where it was`);
   }
-  logger.warning(`SIGHUP: log files reopened; reloading the config from ${setup.source()}`);
-  if (setup.note) logger.warning(`reload: ${setup.note}`);
   let loaded: LoadedConfig;
   try {
+    // Naming the source lists a confdir, which may have gone since start.
+    logger.warning(`SIGHUP: log files reopened; reloading the config from ${setup.source()}`);
+    if (setup.note) logger.warning(`reload: ${setup.note}`);
     // No preflight of the log files: those of an unchanged log section are open already, and
     // a changed section's are opened below, which is the check (and needs no read permission).
     loaded = await setup.load();
@@ -109,7 +110,12 @@ export function listenForReload(setup: ReloadSetup): ReloadListener {
   const loop = async () => {
     do {
       again = false;
-      await reloadOnce(setup);
+      try {
+        await reloadOnce(setup);
+      } catch (e) {
+        // reloadOnce logs what it expects; anything else must not end the process either.
+        reject(setup.logger, (e as Error)?.message ?? String(e));
+      }
     } while (again && !stopped);
     running = null;
   };

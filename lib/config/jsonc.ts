@@ -35,7 +35,7 @@ function tooDeep(text: string): number {
       }
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_NESTING) return i;
-    } else if (c === 0x5d || c === 0x7d) depth--;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--; // stray closers buy no depth
   }
   return -1;
 }

@@ -70,18 +70,27 @@ async function loadNode(): Promise<CryptoBackend> {
   return node;
 }
 
+// Each library path is opened once per process: a backend holds native contexts for its life.
+const openssls = new Map<string, CryptoBackend | string>();
+
 // The openssl backend, or the reason it cannot be had.
 function loadOpenssl(path?: string): CryptoBackend | string {
   // Without the permission dlopen would prompt on a terminal (and throw elsewhere).
   const ffi = Deno.permissions.querySync({ name: "ffi" }).state;
   if (ffi !== "granted") return "no --allow-ffi";
-  try {
-    const b = loadOpensslBackend(path);
-    selfTest(b);
-    return b;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+  const key = path ?? "";
+  let b = openssls.get(key);
+  if (b === undefined) {
+    try {
+      const loaded = loadOpensslBackend(path);
+      selfTest(loaded);
+      b = loaded;
+    } catch (e) {
+      b = e instanceof Error ? e.message : String(e);
+    }
+    openssls.set(key, b);
   }
+  return b;
 }
 
 /**

@@ -65,11 +65,13 @@ export class NtpSync {
     this.#timer = setTimeout(() => this.sync().finally(() => this.#schedule()), this.#intervalMs);
   }
 
-  /** One query: on success the clock takes the measured offset; true if it did. */
+  /** One query: on success, unless stopped meanwhile, the clock takes the offset; true if it did. */
   async sync(): Promise<boolean> {
     const where = `${this.#server}:${this.#port}`;
     try {
       const r = await this.#query(this.#server, this.#port, { clock: this.#base, ...QUERY });
+      // Stopped while the query ran (a reload replaced or removed ntp): the clock is not ours.
+      if (this.#stopped) return false;
       this.#clock.setOffset(r.offsetMs);
       const line = `ntp: clock offset ${seconds(r.offsetMs)} from ${where} (${r.address}, ` +
         `stratum ${r.stratum}, delay ${Math.round(r.delayMs)} ms)`;

@@ -74,21 +74,28 @@ export class DokodemoInbound implements Inbound {
     };
   }
 
-  /** Binds the listeners (unless it took them over at a reload). */
-  start(): Promise<void> {
-    if (this.#taken) return Promise.resolve();
+  /**
+   * Binds the listeners (unless it took them over at a reload); if one cannot be bound, those
+   * already bound are closed again, so a failed start (or reload) leaves no port held.
+   */
+  async start(): Promise<void> {
+    if (this.#taken) return;
     const { listen, port } = this.#config;
-    if (this.#tcp) this.#group.listen(listen, port.from, port.to);
-    if (this.#udpDest) {
-      for (let p = port.from; p <= port.to; p++) {
-        // With "tcp,udp" on port 0, UDP takes the port TCP was given.
-        const udpPort = p === 0 && this.#tcp
-          ? Number(this.#group.addresses()[0].split(":").pop())
-          : p;
-        this.#udp.push(new DokodemoUdp(listen, udpPort, this.#udpTarget(this.#udpDest)));
+    if (this.#tcp) this.#group.listen(listen, port.from, port.to); // undoes itself on failure
+    try {
+      if (this.#udpDest) {
+        for (let p = port.from; p <= port.to; p++) {
+          // With "tcp,udp" on port 0, UDP takes the port TCP was given.
+          const udpPort = p === 0 && this.#tcp
+            ? Number(this.#group.addresses()[0].split(":").pop())
+            : p;
+          this.#udp.push(new DokodemoUdp(listen, udpPort, this.#udpTarget(this.#udpDest)));
+        }
       }
+    } catch (e) {
+      await this.stopAccepting();
+      throw e;
     }
-    return Promise.resolve();
   }
 
   /** Bound addresses. */

@@ -9,6 +9,9 @@ import { relayPackets } from "../net/packet_relay.ts";
 /** Flows a UDP listener keeps at most (each holds a socket or a VMess connection). */
 export const MAX_UDP_FLOWS = 1024;
 
+/** Datagrams a flow keeps while its route is still being set up; later ones are dropped, as UDP may. */
+export const MAX_QUEUED_DATAGRAMS = 64;
+
 /** Where a UDP listener's new flows go, and how. */
 export interface UdpTarget {
   /** The inbound's tag. */
@@ -27,7 +30,6 @@ interface FlowEntry {
   readonly queue: Uint8Array[];
   readonly dest: Destination;
   flow?: PacketStream;
-  closed: boolean;
 }
 
 /** A UDP listener that forwards datagrams per client address. */
@@ -72,12 +74,12 @@ export class DokodemoUdp {
       if (existing) {
         if (existing.flow) {
           existing.flow.write({ data: p.data, peer: existing.dest }).catch(() => {});
-        } else existing.queue.push(p.data);
+        } else if (existing.queue.length < MAX_QUEUED_DATAGRAMS) existing.queue.push(p.data);
         continue;
       }
       if (this.#flows.size >= MAX_UDP_FLOWS) continue;
       const target = this.#target;
-      const entry: FlowEntry = { queue: [p.data], dest: target.dest, closed: false };
+      const entry: FlowEntry = { queue: [p.data], dest: target.dest };
       this.#flows.set(key, entry);
       this.#start(key, p.peer, entry, target).catch(() => {});
     }

@@ -1,6 +1,6 @@
 /** One ordered queue of frames from every sub-connection into the underlying stream. */
 import type { ByteStream } from "../core/stream.ts";
-import { ReusableBuffer } from "../core/reusable_buffer.ts";
+import { bufferPool } from "../core/buffer_pool.ts";
 import { encodeFrameInto, type Frame, frameLength } from "../mux/mod.ts";
 
 /** Frames queued beyond this many bytes wait for the next underlying write. */
@@ -23,7 +23,6 @@ export class FrameWriter {
   readonly #stream: ByteStream;
   readonly #onFailure: (e: unknown) => void;
   readonly #queue: Pending[] = [];
-  readonly #buffer = new ReusableBuffer();
   #running = false;
   #failure: { readonly error: unknown } | null = null;
 
@@ -72,10 +71,15 @@ export class FrameWriter {
         }
         batch = this.#queue.splice(0, n);
         if (size > 0) {
-          const out = this.#buffer.get(size);
-          let o = 0;
-          for (const p of batch) for (const f of p.frames) o = encodeFrameInto(f, out, o);
-          await this.#stream.write(out);
+          // Borrowed for the write only: an idle mux connection holds no batch array.
+          const out = bufferPool.borrow(size);
+          try {
+            let o = 0;
+            for (const p of batch) for (const f of p.frames) o = encodeFrameInto(f, out, o);
+            await this.#stream.write(out.subarray(0, size));
+          } finally {
+            bufferPool.giveBack(out);
+          }
         }
         for (const p of batch) p.resolve();
         batch = [];

@@ -1,6 +1,6 @@
 /** ByteStream over a Deno TCP connection, with read()/write() loops so half-close survives (deno#22258). */
 import type { ByteStream } from "../core/stream.ts";
-import { type BufferPool, bufferPool } from "../core/buffer_pool.ts";
+import { type BufferPool, bufferPool, POOL_CLASSES } from "../core/buffer_pool.ts";
 
 /** Default largest read of a TCP stream. */
 export const DEFAULT_READ_BUFFER = 64 * 1024;
@@ -34,7 +34,8 @@ export class TcpStream implements ByteStream {
   /** Wraps `conn`; `readBuffer` bounds how much one read() returns. */
   constructor(conn: Deno.Conn, readBuffer = DEFAULT_READ_BUFFER, pool: BufferPool = bufferPool) {
     this.#conn = conn;
-    this.#max = Math.max(readBuffer, 1);
+    // Reads larger than the pool's largest class would get a fresh array each time.
+    this.#max = Math.min(Math.max(readBuffer, 1), POOL_CLASSES[POOL_CLASSES.length - 1]);
     this.#pool = pool;
     const own = Math.min(MIN_READ_BUFFER, this.#max);
     this.#own = pool.borrow(own).subarray(0, own);
@@ -106,14 +107,29 @@ export class TcpStream implements ByteStream {
     }
   }
 
-  /** Closes the socket; idempotent. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Hands the connection over (TLS started on it) without closing it; the stream is done. Only
+   * before any read is pending.
+   */
+  detach(): Deno.Conn {
+    this.#retire();
+    return this.#conn;
+  }
+
+  // Marks the stream closed and gives back its own array if nothing still uses it.
+  #retire(): boolean {
+    if (this.#closed) return false;
     this.#closed = true;
     // A pending read gives its array back when it ends (with no bytes, after a close). The last
     // read's bytes may still be in use (a relay writing them on): their array is left to the GC
-    // rather than lent to another connection; the own one goes back if it is not that array.
-    if (!this.#reading && this.#out !== this.#own) this.#pool.giveBack(this.#own);
+    // rather than lent to another connection; the own one goes back if it is neither.
+    if (this.#reading !== this.#own && this.#out !== this.#own) this.#pool.giveBack(this.#own);
+    return true;
+  }
+
+  /** Closes the socket; idempotent. */
+  close(): void {
+    if (!this.#retire()) return;
     try {
       this.#conn.close();
     } catch {

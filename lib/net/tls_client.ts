@@ -35,8 +35,9 @@ function handshakeError(name: string, e: unknown): DenorayError {
 /** Starts TLS on `stream`; resolves with the encrypted stream once the handshake succeeded. */
 export async function connectTls(stream: ByteStream, opts: TlsClientOptions): Promise<ByteStream> {
   if (stream instanceof TcpStream && !opts.allowInsecure && !opts.disableSystemRoot) {
+    const raw = stream.detach() as Deno.TcpConn; // the TLS connection takes the socket over
     try {
-      const conn = await Deno.startTls(stream.conn as Deno.TcpConn, {
+      const conn = await Deno.startTls(raw, {
         hostname: opts.serverName,
         caCerts: [...opts.caCerts],
         alpnProtocols: [...opts.alpn],
@@ -50,7 +51,11 @@ export async function connectTls(stream: ByteStream, opts: TlsClientOptions): Pr
       }
       return secured;
     } catch (e) {
-      stream.close();
+      try {
+        raw.close();
+      } catch {
+        // Taken over by startTls, and closed with the TLS connection.
+      }
       throw handshakeError(opts.serverName, e);
     }
   }

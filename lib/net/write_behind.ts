@@ -16,7 +16,7 @@ export const BATCH_PIECE_MAX = 16 * 1024;
 export const BATCH_BYTES = 32 * 1024;
 
 /** Microtask turns a batch waits for more pieces before its first write. */
-const GATHER_TURNS = 16;
+export const GATHER_TURNS = 16;
 
 /** Writes pieces to a stream in order, batching the small ones behind a write in flight. */
 export class WriteBehind {
@@ -55,7 +55,7 @@ export class WriteBehind {
     this.#throwIfFailed();
     if (piece.length === 0) return;
     if (piece.length > BATCH_PIECE_MAX) {
-      await this.drain();
+      if (this.#flushing !== null) await this.drain(); // a bulk read: no await when nothing is queued
       await this.#to.write(piece);
       this.#onWritten(piece.length);
       return;
@@ -108,7 +108,8 @@ export class WriteBehind {
       this.#onError(e);
     } finally {
       // Nothing in flight: an idle connection keeps no batch arrays.
-      for (const b of [this.#gather, this.#spare]) if (b !== null) bufferPool.giveBack(b);
+      if (this.#gather !== null) bufferPool.giveBack(this.#gather);
+      if (this.#spare !== null) bufferPool.giveBack(this.#spare);
       this.#gather = this.#spare = null;
       this.#flushing = null;
     }

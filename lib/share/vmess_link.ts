@@ -133,6 +133,15 @@ function share(o: Record<string, unknown>): VmessShare {
   };
 }
 
+// A %-escaped part of a URI link; a broken escape is the link's fault, said as such.
+function percentDecoded(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (e) {
+    throw new ShareLinkError(`the ${what} has a broken %-escape`, { cause: e });
+  }
+}
+
 // The URI form (Xray's proposal, read by v2rayN): vmess://uuid@host:port?type=ws&…#remark.
 function fromUri(rest: string): VmessShare {
   let url: URL;
@@ -144,10 +153,10 @@ function fromUri(rest: string): VmessShare {
   const q = url.searchParams;
   const security = q.get("security") ?? "";
   return share({
-    ps: decodeURIComponent(url.hash.slice(1)),
+    ps: percentDecoded(url.hash.slice(1), "remark"),
     add: url.hostname.replace(/^\[|\]$/g, ""),
     port: url.port,
-    id: decodeURIComponent(url.username),
+    id: percentDecoded(url.username, "user id"),
     aid: q.get("alterId") ?? q.get("aid") ?? "0",
     scy: q.get("encryption") ?? "",
     net: q.get("type") ?? "tcp",
